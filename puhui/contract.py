@@ -1,0 +1,273 @@
+"""The extract contract as data: tables, canonical columns, Chinese aliases, types.
+
+This is the project's own machine-readable copy of ``shared/contract.md``. Readers,
+the normaliser, the store's schema, queries and pages all take their column names,
+types and labels from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Column types. ``amount`` is money (stored as DECIMAL(18,2) yuan, unit from header).
+TEXT, AMOUNT, INT, NUMBER, COORD, SHARE, DATE, FLAG, ENUM, YEAR = (
+    "text",
+    "amount",
+    "int",
+    "number",
+    "coord",
+    "share",
+    "date",
+    "flag",
+    "enum",
+    "year",
+)
+
+SEGMENTS = ("线下授信", "线上授信", "非授信")
+GRID_TYPES = ("园区", "商圈", "专业市场", "产业集群", "社区", "行政村", "政府渠道", "商会协会")
+VISIT_METHODS = ("电话", "上门", "短信", "网上")
+ROLES = ("客户经理", "团队负责人", "分管行长")
+METRICS = (
+    "管户数",
+    "线下授信户数",
+    "线上授信户数",
+    "非授信户数",
+    "贷款余额",
+    "存款余额",
+    "结算存款",
+    "纯存款",
+    "保证金存款",
+    "储蓄存款",
+    "新开户数",
+    "新开基本户数",
+    "新增代发户数",
+    "新增存款",
+    "新增贷款",
+)
+# Metrics whose targets are money (follow the unit rules); the others are counts.
+AMOUNT_METRICS = frozenset({"贷款余额", "存款余额", "结算存款", "纯存款", "保证金存款", "储蓄存款", "新增存款", "新增贷款"})
+
+# Spelling variants users type for enum values, mapped to the contract's value.
+ENUM_SYNONYMS: dict[str, str] = {
+    "线下": "线下授信",
+    "线上": "线上授信",
+    "非授信户": "非授信",
+    "无授信": "非授信",
+    "线下授信户": "线下授信",
+    "线上授信户": "线上授信",
+    "电话拜访": "电话",
+    "上门拜访": "上门",
+    "实地": "上门",
+    "短信拜访": "短信",
+    "网上拜访": "网上",
+    "微信": "网上",
+    "团队长": "团队负责人",
+    "副行长": "分管行长",
+    "行长": "分管行长",
+}
+
+MONTH_ALIASES = ("数据月份", "统计月份", "月份", "数据日期", "统计日期")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of a table."""
+
+    name: str
+    label: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    personal: bool = False
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header text that maps to this column (label, aliases, canonical name)."""
+        return (self.label, *self.aliases, self.name)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the contract."""
+
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+    kind: str  # "snapshot" (one data month), "event" (months from dates), "yearly"
+    name_hints: tuple[str, ...] = ()
+    date_column: str | None = None
+    key: tuple[str, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def required(self) -> list[str]:
+        """Names of the required columns."""
+        return [c.name for c in self.columns if c.required]
+
+
+def C(name, label, type_, aliases=(), required=False, choices=(), personal=False):
+    """Shorthand for :class:`Column`."""
+    return Column(name, label, type_, tuple(aliases), required, tuple(choices), personal)
+
+
+MANAGERS = Table(
+    "managers",
+    "客户经理",
+    (
+        C("manager_id", "客户经理编号", TEXT, ["客户经理号", "工号", "员工号", "员工编号"], True),
+        C("manager_name", "客户经理姓名", TEXT, ["客户经理", "姓名", "员工姓名"], True),
+        C("branch", "所属支行", TEXT, ["支行", "机构名称", "经营机构", "支行名称"], True),
+        C("team", "团队", TEXT, ["所属团队", "团队名称"]),
+        C("role", "岗位", ENUM, ["职务", "角色"], choices=ROLES),
+    ),
+    "snapshot",
+    ("客户经理", "人员", "花名册"),
+    key=("manager_id",),
+)
+
+CUSTOMERS = Table(
+    "customers",
+    "管户明细",
+    (
+        C("customer_id", "客户号", TEXT, ["客户编号", "客户代码"], True),
+        C("customer_name", "客户名称", TEXT, ["企业名称", "户名", "客户姓名"], True, personal=True),
+        C("manager_id", "客户经理编号", TEXT, ["管户客户经理编号", "工号", "客户经理号", "管户经理编号"], True),
+        C("branch", "所属支行", TEXT, ["支行", "经营机构", "机构名称", "支行名称"], True),
+        C("segment", "管户类型", ENUM, ["授信类型", "客户类别"], choices=SEGMENTS),
+        C("customer_kind", "客户类型", TEXT),
+        C("industry", "行业", TEXT, ["所属行业", "行业类别"]),
+        C("channel", "获客渠道", TEXT, ["渠道来源", "渠道"]),
+        C("grid_id", "网格编号", TEXT, ["所属网格", "网格"]),
+        C("lon", "经度", COORD),
+        C("lat", "纬度", COORD),
+        C("loan_offline", "线下贷款余额", AMOUNT, ["线下贷款"]),
+        C("loan_online", "线上贷款余额", AMOUNT, ["线上贷款"]),
+        C("credit_limit", "授信额度", AMOUNT, ["授信金额"]),
+        C("dep_settlement", "结算存款", AMOUNT, ["结算存款余额"]),
+        C("dep_pure", "纯存款", AMOUNT, ["纯存款余额"]),
+        C("dep_margin", "保证金存款", AMOUNT, ["保证金存款余额"]),
+        C("dep_savings", "储蓄存款", AMOUNT, ["储蓄存款余额"]),
+        C("dep_avg", "月日均存款", AMOUNT, ["存款月日均", "存款日均"]),
+        C("overdue", "逾期金额", AMOUNT, ["逾期欠息金额", "逾期欠息", "逾期余额"]),
+        C("has_payroll", "代发工资", FLAG, ["是否代发工资", "代发"]),
+        C("has_bill_discount", "票据贴现", FLAG, ["是否票据贴现", "贴现"]),
+        C("has_intl_settlement", "国际结算", FLAG, ["是否国际结算"]),
+        C("has_cash_mgmt", "现金管理", FLAG, ["是否现金管理"]),
+        C("has_credit_card", "信用卡", FLAG, ["是否信用卡", "是否持有信用卡"]),
+        C("has_basic_account", "基本户", FLAG, ["是否基本户", "基本账户"]),
+        C("loan_share", "贷款占比", SHARE, ["我行贷款占比"]),
+        C("settle_share", "结算量占比", SHARE, ["结算占比", "我行结算量占比"]),
+        C("loan_maturity", "贷款到期日", DATE, ["到期日", "贷款到期日期"]),
+        C("open_date", "开户日期", DATE, ["开户日"]),
+        C("phone", "联系电话", TEXT, ["电话", "手机号", "手机号码", "联系方式"], personal=True),
+        C("id_number", "证件号码", TEXT, ["统一社会信用代码", "身份证号", "身份证号码", "证件号"], personal=True),
+    ),
+    "snapshot",
+    ("管户明细", "客户明细", "客户清单", "管户"),
+    key=("customer_id",),
+)
+
+GRIDS = Table(
+    "grids",
+    "网格",
+    (
+        C("grid_id", "网格编号", TEXT, ["网格代码"], True),
+        C("grid_name", "网格名称", TEXT, [], True),
+        C("grid_type", "网格类型", ENUM, ["类型"], True, choices=GRID_TYPES),
+        C("branch", "所属支行", TEXT, ["支行", "经营机构"], True),
+        C("manager_id", "网格负责人编号", TEXT, ["责任客户经理编号", "客户经理编号", "负责人编号"]),
+        C("lon", "中心经度", COORD, ["经度"]),
+        C("lat", "中心纬度", COORD, ["纬度"]),
+        C("boundary", "边界", TEXT, ["网格边界", "边界坐标"]),
+        C("merchants", "经营主体数", INT, ["商户数", "企业数", "主体数"]),
+    ),
+    "snapshot",
+    ("网格",),
+    key=("grid_id",),
+)
+
+ACTIVITIES = Table(
+    "activities",
+    "营销活动",
+    (
+        C("activity_date", "活动日期", DATE, ["日期"], True),
+        C("activity_name", "活动名称", TEXT, [], True),
+        C("branch", "支行", TEXT, ["所属支行", "经营机构"], True),
+        C("manager_id", "客户经理编号", TEXT, ["工号"]),
+        C("grid_id", "网格编号", TEXT, ["所属网格"]),
+        C("new_accounts", "新开户数", INT),
+        C("new_basic_accounts", "新开基本户数", INT),
+        C("new_payroll", "新增代发户数", INT),
+        C("new_deposits", "新增存款", AMOUNT),
+        C("new_loans", "新增贷款", AMOUNT),
+    ),
+    "event",
+    ("营销活动", "活动"),
+    date_column="activity_date",
+)
+
+TARGETS = Table(
+    "targets",
+    "目标",
+    (
+        C("year", "年度", YEAR, ["年份"], True),
+        C("metric", "指标", ENUM, ["指标名称"], True, choices=METRICS),
+        C("target", "目标值", NUMBER, ["目标"], True),
+        C("branch", "支行", TEXT, ["所属支行"]),
+        C("manager_id", "客户经理编号", TEXT, ["工号"]),
+    ),
+    "yearly",
+    ("目标",),
+)
+
+VISITS = Table(
+    "visits",
+    "拜访记录",
+    (
+        C("visit_date", "拜访日期", DATE, ["日期"], True),
+        C("manager_id", "客户经理编号", TEXT, ["工号"], True),
+        C("customer_id", "客户号", TEXT, ["客户编号"], True),
+        C("method", "拜访方式", ENUM, [], True, choices=VISIT_METHODS),
+        C("visitor_role", "拜访人角色", ENUM, ["拜访人岗位"], choices=ROLES),
+        C("branch", "支行", TEXT, ["所属支行"]),
+    ),
+    "event",
+    ("拜访记录", "拜访"),
+    date_column="visit_date",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (MANAGERS, CUSTOMERS, GRIDS, ACTIVITIES, TARGETS, VISITS)}
+
+# Columns the store adds to every table beside the contract's.
+SQL_TYPES = {
+    TEXT: "VARCHAR",
+    AMOUNT: "DECIMAL(18,2)",
+    INT: "INTEGER",
+    NUMBER: "DECIMAL(18,2)",
+    COORD: "DOUBLE",
+    SHARE: "DECIMAL(9,6)",
+    DATE: "DATE",
+    FLAG: "BOOLEAN",
+    ENUM: "VARCHAR",
+    YEAR: "INTEGER",
+}
+
+UNIT_FACTORS = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
+
+FLAG_TRUE = frozenset({"是", "Y", "YES", "1", "√", "✓", "✔", "有", "TRUE", "T", "开通", "已开通"})
+FLAG_FALSE = frozenset({"否", "N", "NO", "0", "无", "FALSE", "F", "×", "✗", "未开通", "-"})
+
+
+def stored_columns(table: Table) -> list[tuple[str, str]]:
+    """(name, SQL type) of the table as stored, in order: month, contract columns, ingest id."""
+    cols: list[tuple[str, str]] = [("month", "VARCHAR")] if table.kind != "yearly" else []
+    cols += [(c.name, SQL_TYPES[c.type]) for c in table.columns]
+    cols.append(("ingest_id", "BIGINT"))
+    return cols
