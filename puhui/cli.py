@@ -1,0 +1,238 @@
+"""The command line: ``python -m puhui ingest|query|history|undo|demo``.
+
+Errors are printed in Chinese, never as a traceback; the exit code is non-zero when
+anything was refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import re
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+
+from . import queries, settings, store
+
+EXIT_REFUSED = 2
+EXIT_ERROR = 1
+
+
+def _month(value: str) -> str:
+    if not re.fullmatch(r"20\d{2}-(0[1-9]|1[0-2])", value or ""):
+        raise argparse.ArgumentTypeError(f"月份格式应为 YYYY-MM（如 2026-10），收到“{value}”")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m puhui", description="普惠网格经营驾驶舱：数据导入与查询")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p):
+        p.add_argument("--db", help="数据库文件（默认 PUHUI_DB 或 data/puhui.duckdb）")
+        return p
+
+    p = with_db(sub.add_parser("ingest", help="导入月度报表（xlsx/xls/csv）"))
+    p.add_argument("files", nargs="+", help="一个或多个文件")
+    p.add_argument("--month", type=_month, help="数据月份 YYYY-MM（优先于文件中的月份）")
+    p.add_argument("--skip-bad-rows", action="store_true", help="跳过有错误的行，只导入正确的行")
+
+    p = with_db(sub.add_parser("query", help="运行 queries/ 下的查询"))
+    p.add_argument("name", help="查询名，如 manager_mix")
+    p.add_argument("--month", type=_month)
+    p.add_argument("--branch")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="其他参数")
+    p.add_argument("--format", choices=["json", "csv", "table"], default="table")
+
+    with_db(sub.add_parser("history", help="导入记录"))
+    p = with_db(sub.add_parser("undo", help="撤销一次导入（恢复被它替换的数据）"))
+    p.add_argument("ingest_id", type=int)
+
+    p = with_db(sub.add_parser("demo", help="生成演示数据库"))
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--customers", type=int, default=4000)
+    p.add_argument("--months", type=int, default=13)
+    return parser
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _print_problems(problems, out) -> None:
+    if problems is None or len(problems) == 0:
+        return
+    for row in problems.itertuples(index=False):
+        where = "，".join(
+            part
+            for part in (
+                row.文件,
+                f"工作表“{row.工作表}”" if row.工作表 else "",
+                f"第 {row.行号} 行" if row.行号 is not None and str(row.行号) != "<NA>" else "",
+                f"列“{row.列}”" if row.列 else "",
+            )
+            if part
+        )
+        print(f"[{row.级别}] {where}：{row.问题}", file=out)
+
+
+def cmd_ingest(args) -> int:
+    """Ingest files; print what was stored or why it was refused."""
+    from . import ingest
+
+    con = store.connect(args.db)
+    try:
+        files = []
+        for path in args.files:
+            try:
+                with open(path, "rb") as handle:
+                    files.append((path.replace("\\", "/").rsplit("/", 1)[-1], handle.read()))
+            except OSError as exc:
+                print(f"无法打开文件 {path}：{exc.strerror}", file=sys.stderr)
+                return EXIT_ERROR
+        plan = ingest.analyse(files, con, args.month)
+        try:
+            results = ingest.commit(plan, con, args.skip_bad_rows)
+        except ingest.IngestRefused as exc:
+            _print_problems(exc.problems, sys.stderr)
+            print(str(exc), file=sys.stderr)
+            return EXIT_REFUSED
+        _print_problems(plan.problems[plan.problems["级别"] != "行错误"] if not args.skip_bad_rows else plan.problems, sys.stdout)
+        for r in results:
+            dropped = "，".join(f"{k} {v} 行" for k, v in r["dropped"].items()) or "无"
+            state = "内容与已导入的相同，未改动" if r["unchanged"] else f"导入编号 {r['ingest_id']}，替换原有 {r['replaced']} 行"
+            sheet = f"#{r['sheet']}" if r["sheet"] else ""
+            print(
+                f"{r['file']}{sheet} → {r['table_label']}（{r['table']}）：{r['rows']} 行，"
+                f"月份 {'、'.join(r['months'])}，支行 {'、'.join(b or '全条线' for b in r['branches'])}，"
+                f"剔除 {dropped}；{state}"
+            )
+        return 0
+    finally:
+        con.close()
+
+
+def cmd_query(args) -> int:
+    """Run a named query and print it as a table, CSV or JSON."""
+    params = {}
+    if args.month:
+        params["month"] = args.month
+    if args.branch:
+        params["branch"] = args.branch
+    for item in args.param:
+        key, _, value = item.partition("=")
+        params[key] = value
+    con = store.connect(args.db)
+    try:
+        try:
+            query = queries.get(args.name)
+            if "branch" in query.params and "branch" not in params:
+                params["branch"] = None
+            columns, rows = queries.run_rows(con, args.name, params)
+        except queries.QueryError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_ERROR
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps([{c: _json_value(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows([[_json_value(v) for v in row] for row in rows])
+        sys.stdout.write(buffer.getvalue())
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", 500, "display.width", 200):
+            print(pd.DataFrame(rows, columns=columns).to_string(index=False))
+    return 0
+
+
+def cmd_history(args) -> int:
+    """Print the ingest log."""
+    con = store.connect(args.db)
+    try:
+        frame = store.history(con)
+    finally:
+        con.close()
+    if frame.empty:
+        print("还没有任何导入记录")
+        return 0
+    frame = frame.drop(columns=["sha256"]).rename(
+        columns={
+            "ingest_id": "编号",
+            "ingested_at": "导入时间",
+            "file_name": "文件",
+            "table_name": "表",
+            "months": "月份",
+            "branches": "支行",
+            "rows_stored": "导入行数",
+            "rows_dropped": "剔除行数",
+            "dropped_detail": "剔除明细",
+            "rows_replaced": "替换行数",
+            "undone_at": "撤销时间",
+        }
+    )
+    print(frame.to_string(index=False))
+    return 0
+
+
+def cmd_undo(args) -> int:
+    """Undo one ingest."""
+    con = store.connect(args.db)
+    try:
+        result = store.undo(con, args.ingest_id)
+    except LookupError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        con.close()
+    print(f"已撤销导入 {result['ingest_id']}（{result['table']}）：删除 {result['removed']} 行，恢复被替换的 {result['restored']} 行")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """Build the demo bank."""
+    from . import demo
+
+    path = settings.db_path(args.db)
+
+    def progress(fraction: float, text: str) -> None:
+        print(f"[{fraction:5.0%}] {text}", flush=True)
+
+    try:
+        result = demo.build(path, seed=args.seed, customers=args.customers, months=args.months, progress=progress)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_ERROR
+    print(f"演示数据已生成：{path}")
+    print(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m puhui``."""
+    args = _parser().parse_args(argv)
+    handler = {"ingest": cmd_ingest, "query": cmd_query, "history": cmd_history, "undo": cmd_undo, "demo": cmd_demo}[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for the user; the message says what happened
+        import duckdb
+
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+            print("数据库文件正被其他程序（如正在运行的驾驶舱）占用，请先关闭后再试", file=sys.stderr)
+        else:
+            print(f"出错了：{exc}", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,99 @@
+"""How numbers look to the users: 万元 / 亿元 with separators, percentages, signed changes.
+
+Values arrive in yuan (Decimal from DuckDB, or float for drawing); text goes out. Colours
+follow the Chinese report convention (red up, green down) unless ``up_is_red`` is off.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+import math
+
+from . import settings
+
+WAN = Decimal(10_000)
+YI = Decimal(100_000_000)
+RED = "#d62728"
+GREEN = "#2ca02c"
+GREY = "#7f7f7f"
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return isinstance(value, float) and math.isnan(value)
+    except TypeError:
+        return False
+
+
+def _dec(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value))
+
+
+def to_wan(value_yuan) -> Decimal | None:
+    """Yuan → 万元, exact, rounded half-up to two decimals (None stays None)."""
+    if _missing(value_yuan):
+        return None
+    return (_dec(value_yuan) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def wan(value_yuan, unit: bool = False, signed: bool = False) -> str:
+    """Yuan shown in 万元 with two decimals and separators: ``12,345.68``."""
+    amount = to_wan(value_yuan)
+    if amount is None:
+        return "—"
+    text = f"{amount:+,.2f}" if signed else f"{amount:,.2f}"
+    return f"{text} 万元" if unit else text
+
+
+def yi(value_yuan, unit: bool = True, signed: bool = False) -> str:
+    """Yuan shown in 亿元 with two decimals: ``43.21 亿元`` (for line totals)."""
+    if _missing(value_yuan):
+        return "—"
+    amount = (_dec(value_yuan) / YI).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{amount:+,.2f}" if signed else f"{amount:,.2f}"
+    return f"{text} 亿元" if unit else text
+
+
+def money(value_yuan, signed: bool = False) -> str:
+    """亿元 for amounts of at least 1 亿, else 万元; with the unit."""
+    if _missing(value_yuan):
+        return "—"
+    if abs(_dec(value_yuan)) >= YI:
+        return yi(value_yuan, signed=signed)
+    return wan(value_yuan, unit=True, signed=signed)
+
+
+def count(value, signed: bool = False) -> str:
+    """A count with separators: ``4,012`` (signed: ``+12``)."""
+    if _missing(value):
+        return "—"
+    return f"{int(value):+,d}" if signed else f"{int(value):,d}"
+
+
+def pct(ratio, digits: int = 1, signed: bool = False) -> str:
+    """A ratio as a percentage: 0.8329 → ``83.3%``."""
+    if _missing(ratio):
+        return "—"
+    value = float(ratio) * 100
+    return f"{value:+.{digits}f}%" if signed else f"{value:.{digits}f}%"
+
+
+def change_color(delta) -> str:
+    """Colour for a change: red up and green down by default (switchable)."""
+    if _missing(delta) or float(delta) == 0:
+        return GREY
+    up = float(delta) > 0
+    up_is_red = settings.get("up_is_red")
+    return (RED if up else GREEN) if up_is_red else (GREEN if up else RED)
+
+
+def month_label(month: str) -> str:
+    """``2026-10`` → ``2026年10月``."""
+    year, mon = month.split("-")
+    return f"{year}年{int(mon)}月"

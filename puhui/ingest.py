@@ -1,0 +1,323 @@
+"""Files → the store: read, normalise, validate across the batch, then replace in one transaction.
+
+``analyse`` reads and checks everything and writes nothing; ``commit`` stores a plan (or
+refuses it). The command line and the upload page both go through these two functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import contract, store
+from .normalize import LEVEL_ERROR, LEVEL_INFO, LEVEL_ROW, Clean, Problem, Refused, normalise
+from .readers import ReadError, read
+
+PROBLEM_COLUMNS = ["文件", "工作表", "行号", "列", "问题", "级别"]
+_counter = itertools.count(1)
+
+
+class IngestRefused(Exception):
+    """The batch was refused; ``problems`` says why (file, sheet, row, column, message)."""
+
+    def __init__(self, message: str, problems: pd.DataFrame):
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass
+class SheetReport:
+    """What one sheet was recognised as and what would be stored from it."""
+
+    file: str
+    sheet: str
+    table: str
+    table_label: str
+    header_row: int
+    mapping: dict[str, str]
+    units: dict[str, str]
+    months: list[str]
+    branches: list[str]
+    rows: int
+    bad_rows: int
+    dropped: dict[str, int]
+    preview: pd.DataFrame
+    sha256: str
+    relation: str = field(repr=False, default="")
+
+
+@dataclass
+class Plan:
+    """The outcome of analysing a batch of files: per-sheet reports and all problems."""
+
+    sheets: list[SheetReport]
+    problem_list: list[Problem]
+    refused: bool
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Problems as a table with Chinese headers, errors first."""
+        order = {LEVEL_ERROR: 0, LEVEL_ROW: 1, LEVEL_INFO: 2}
+        rows = sorted(
+            ((p.file, p.sheet, p.row, p.column, p.message, p.level) for p in self.problem_list),
+            key=lambda r: (order[r[5]], r[0], r[1], r[2] or 0),
+        )
+        frame = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+        frame["行号"] = frame["行号"].astype("Int64")
+        return frame
+
+    @property
+    def bad_rows(self) -> int:
+        """How many data rows have at least one bad value."""
+        return sum(s.bad_rows for s in self.sheets)
+
+
+def _label_frame(con: duckdb.DuckDBPyConnection, clean: Clean, limit: int = 20) -> pd.DataFrame:
+    table = clean.table
+    cols = [c for c in table.columns if c.name in clean.header.columns or (c.name == "segment" and table.name == "customers")]
+    names = (["month"] if table.kind == "snapshot" else []) + [c.name for c in cols]
+    frame = con.execute(
+        f"select {', '.join(names)} from {clean.relation} where not _bad order by _row limit {int(limit)}"
+    ).df()
+    labels = {"month": "数据月份", **{c.name: c.label + ("(元)" if c.type == contract.AMOUNT else "") for c in cols}}
+    return frame.rename(columns=labels)
+
+
+def analyse(files: list[tuple[str, bytes]], con: duckdb.DuckDBPyConnection, month: str | None = None) -> Plan:
+    """Read, normalise and check ``files`` (name, bytes); write nothing to the store."""
+    problems: list[Problem] = []
+    cleans: list[tuple[Clean, str]] = []
+    refused = False
+    for file_name, data in files:
+        sha = hashlib.sha256(data).hexdigest()
+        try:
+            sheets = read(file_name, data)
+        except ReadError as exc:
+            problems.append(Problem(file_name, "", None, None, str(exc)))
+            refused = True
+            continue
+        recognised = 0
+        for sheet in sheets:
+            if all(not row or all(c is None for c in row) for row in sheet.rows[:200]):
+                continue  # an empty sheet (Sheet2, Sheet3 of a default workbook)
+            relation = f"clean_{next(_counter)}"
+            try:
+                clean = normalise(con, sheet, relation, month)
+            except Refused as exc:
+                # A workbook's extra sheets (notes, pivot tables) need not be tables of the contract.
+                if len(sheets) > 1 and all(p.row is None for p in exc.problems) and "未能" in exc.problems[0].message:
+                    problems.append(Problem(file_name, sheet.name, None, None, f"工作表“{sheet.name}”不是可识别的数据表，已跳过", LEVEL_INFO))
+                    continue
+                problems.extend(exc.problems)
+                refused = True
+                continue
+            recognised += 1
+            cleans.append((clean, sha))
+            problems.extend(clean.problems)
+        if sheets and recognised == 0 and not any(p.file == file_name and p.level == LEVEL_ERROR for p in problems):
+            problems.append(Problem(file_name, "", None, None, "文件中没有可识别的数据表"))
+            refused = True
+
+    _fill_visit_branches(con, [c for c, _ in cleans])
+    problems.extend(_check_roster(con, [c for c, _ in cleans]))
+    reports = []
+    for clean, sha in cleans:
+        _mark_bad(con, clean, [p for p in problems if p.level == LEVEL_ROW and p.file == clean.file and p.sheet == clean.sheet])
+        _finish(con, clean)
+        if any(p.level == LEVEL_ERROR and p.file == clean.file and p.sheet == clean.sheet for p in problems):
+            refused = True
+        reports.append(
+            SheetReport(
+                clean.file,
+                clean.sheet,
+                clean.table.name,
+                clean.table.label,
+                clean.header.row_index + 1,
+                clean.header.sources,
+                clean.header.units,
+                clean.months,
+                clean.branches,
+                clean.rows,
+                clean.bad_rows,
+                clean.dropped,
+                _label_frame(con, clean),
+                sha,
+                clean.relation,
+            )
+        )
+    if any(p.level == LEVEL_ERROR for p in problems):
+        refused = True
+    return Plan(reports, problems, refused)
+
+
+def _mark_bad(con, clean: Clean, row_problems: list[Problem]) -> None:
+    bad = sorted({p.row for p in row_problems if p.row is not None})
+    con.execute(f"alter table {clean.relation} add column _bad boolean default false")
+    if bad:
+        con.execute(f"update {clean.relation} set _bad = true where _row in (select unnest($rows))", {"rows": bad})
+    clean.bad_rows = len(bad)
+
+
+def _finish(con, clean: Clean) -> None:
+    """Record row counts and the months and sub-branches the good rows cover."""
+    table = clean.table
+    if table.kind == "event":
+        if not _has_month(con, clean.relation):
+            con.execute(f"alter table {clean.relation} add column month varchar")
+        con.execute(f"update {clean.relation} set month = strftime({table.date_column}, '%Y-%m')")
+    good = f"from {clean.relation} where not _bad"
+    clean.rows = con.execute(f"select count(*) {good}").fetchall()[0][0]
+    if table.kind == "yearly":
+        clean.months = [str(r[0]) for r in con.execute(f"select distinct year {good} and year is not null order by 1").fetchall()]
+        clean.branches = [r[0] for r in con.execute(f"select distinct coalesce(branch, '') {good} order by 1").fetchall()]
+    else:
+        clean.months = [r[0] for r in con.execute(f"select distinct month {good} and month is not null order by 1").fetchall()]
+        clean.branches = [r[0] for r in con.execute(f"select distinct branch {good} and branch is not null order by 1").fetchall()]
+
+
+def _has_month(con, relation: str) -> bool:
+    return any(r[0] == "month" for r in con.execute(f"describe {relation}").fetchall())
+
+
+def _fill_visit_branches(con, cleans: list[Clean]) -> None:
+    """Visits without a sub-branch take their manager's sub-branch from the roster (batch first, then stored)."""
+    batch_managers = [c for c in cleans if c.table.name == "managers"]
+    for clean in cleans:
+        if clean.table.name != "visits":
+            continue
+        roster_sql = " union all ".join(
+            [f"select month, manager_id, branch, 0 as pri from {m.relation}" for m in batch_managers]
+            + ["select month, manager_id, branch, 1 as pri from managers"]
+        )
+        con.execute(
+            f"""update {clean.relation} v set branch = r.branch
+                from (select month, manager_id, arg_min(branch, pri) as branch from ({roster_sql}) group by all) r
+                where v.branch is null and r.manager_id = v.manager_id
+                  and r.month = strftime(v.visit_date, '%Y-%m')"""
+        )
+        missing = con.execute(
+            f"select _row from {clean.relation} where branch is null and visit_date is not null and manager_id is not null order by _row"
+        ).fetchall()
+        for (excel_row,) in missing:
+            clean.problems.append(
+                Problem(clean.file, clean.sheet, excel_row, "支行", "未填写支行，且在当月客户经理名单中找不到该客户经理，无法确定支行", LEVEL_ROW)
+            )
+
+
+def _check_roster(con, cleans: list[Clean]) -> list[Problem]:
+    """Manager ids checked against the roster of the same month and sub-branch (batch or stored)."""
+    problems: list[Problem] = []
+    batch_managers = [c for c in cleans if c.table.name == "managers"]
+    batch_scope = " union all ".join(f"select distinct month, branch from {m.relation}" for m in batch_managers)
+    batch_roster = " union all ".join(f"select month, branch, manager_id from {m.relation}" for m in batch_managers)
+    # Stored roster rows for scopes the batch does not replace, plus the batch's own roster.
+    roster_sql = "select month, branch, manager_id from managers"
+    if batch_managers:
+        roster_sql += f" where (month, branch) not in (select (month, branch) from ({batch_scope}))"
+        roster_sql += f" union all {batch_roster}"
+    for clean in cleans:
+        if clean.table.name in ("managers", "targets") or "manager_id" not in clean.header.columns:
+            continue
+        month_expr = "month" if clean.table.kind == "snapshot" else f"strftime({clean.table.date_column}, '%Y-%m')"
+        unchecked = con.execute(
+            f"""select distinct {month_expr} as m, branch from {clean.relation} c
+                where manager_id is not null and m is not null and branch is not null
+                  and not exists (select 1 from ({roster_sql}) r where r.month = m and r.branch = c.branch)
+                order by 1, 2"""
+        ).fetchall()
+        if unchecked:
+            scopes = "、".join(f"{m} {b}" for m, b in unchecked[:10])
+            more = f" 等 {len(unchecked)} 处" if len(unchecked) > 10 else ""
+            problems.append(
+                Problem(clean.file, clean.sheet, None, "客户经理编号", f"没有 {scopes}{more} 的客户经理名单，未核对客户经理编号", LEVEL_INFO)
+            )
+        unknown = con.execute(
+            f"""select _row, manager_id, branch, {month_expr} as m from {clean.relation} c
+                where manager_id is not null and m is not null
+                  and exists (select 1 from ({roster_sql}) r where r.month = m and r.branch = c.branch)
+                  and not exists (select 1 from ({roster_sql}) r
+                                  where r.month = m and r.branch = c.branch and r.manager_id = c.manager_id)
+                order by _row"""
+        ).fetchall()
+        for excel_row, manager_id, branch, m in unknown:
+            problems.append(
+                Problem(clean.file, clean.sheet, excel_row, "客户经理编号", f"客户经理编号“{manager_id}”不在 {m} {branch} 的客户经理名单中", LEVEL_ROW)
+            )
+    return problems
+
+
+def commit(plan: Plan, con: duckdb.DuckDBPyConnection, skip_bad_rows: bool = False) -> list[dict]:
+    """Store an analysed plan in one transaction; raise :class:`IngestRefused` if it may not be stored."""
+    if plan.refused:
+        raise IngestRefused("导入被拒绝：文件存在错误，数据库未作任何改动", plan.problems)
+    if plan.bad_rows and not skip_bad_rows:
+        raise IngestRefused(
+            f"导入被拒绝：有 {plan.bad_rows} 行数据存在错误，数据库未作任何改动。可修正后重新导入，或选择“跳过错误行，只导入正确的行”",
+            plan.problems,
+        )
+    if not plan.sheets:
+        raise IngestRefused("没有可导入的数据", plan.problems)
+    results = []
+    con.execute("begin transaction")
+    try:
+        for report in plan.sheets:
+            batch = store.Batch(
+                report.table,
+                report.file if not report.sheet else f"{report.file}#{report.sheet}",
+                report.sha256,
+                f"(select * from {report.relation} where not _bad)",
+                report.months,
+                report.branches,
+                report.rows,
+                {**report.dropped, **({"错误行": report.bad_rows} if report.bad_rows else {})},
+            )
+            same = store.already_stored(con, batch)
+            result = {
+                "file": report.file,
+                "sheet": report.sheet,
+                "table": report.table,
+                "table_label": report.table_label,
+                "months": report.months,
+                "branches": report.branches,
+                "rows": report.rows,
+                "dropped": batch.dropped,
+            }
+            if same is not None:
+                result.update(ingest_id=same, replaced=0, unchanged=True)
+            else:
+                ingest_id, replaced = store.replace(con, batch)
+                result.update(ingest_id=ingest_id, replaced=replaced, unchanged=False)
+            results.append(result)
+        _hold_for_test()
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    con.execute("checkpoint")
+    return results
+
+
+def _hold_for_test() -> None:
+    """Test hook: with PUHUI_TEST_HOLD_TRANSACTION=FILE, signal from inside the open transaction and wait.
+
+    The interrupted-ingest test kills the process here, after the rows were deleted and
+    inserted but before the commit, to prove the previous data survives.
+    """
+    flag = os.environ.get("PUHUI_TEST_HOLD_TRANSACTION")
+    if flag:
+        Path(flag).write_text("in transaction", encoding="utf-8")
+        time.sleep(60)
+
+
+def ingest_paths(paths: list[str | Path], con: duckdb.DuckDBPyConnection, month: str | None = None, skip_bad_rows: bool = False) -> tuple[Plan, list[dict]]:
+    """Analyse and store files from disk (the command line's path)."""
+    files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+    plan = analyse(files, con, month)
+    return plan, commit(plan, con, skip_bad_rows)

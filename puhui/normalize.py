@@ -1,0 +1,711 @@
+"""Raw sheets → clean rows per the contract.
+
+Finds the header row below title rows, maps Chinese headers to canonical columns
+(with units from the header or a ``单位：万元`` line), drops blank and footer rows
+(checking a ``合计`` row against the detail rows), and converts every value. Amount,
+number and date parsing runs inside DuckDB over Arrow columns, so a 200,000-row sheet
+costs little beyond reading it; enum-like columns (few distinct values) are mapped in
+Python. The result is a DuckDB temp table of clean rows plus a list of problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import contract, settings
+from .readers import Sheet
+
+FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋（）％：　", "0123456789.,-+()%: ")
+_UNIT_SUFFIX = re.compile(r"[(\[](?:单位[:：]?)?(元|万元|亿元|%|％|户|个|家|人)[)\]]$")
+_UNIT_LINE = re.compile(r"单位\s*[:：]\s*(元|万元|亿元)")
+_MONTH_IN_TEXT = re.compile(r"(20\d{2})\s*(?:[-_./年])\s*(1[0-2]|0?[1-9])(?:\s*月|(?!\d))|(20\d{2})(1[0-2]|0[1-9])(?!\d)")
+FOOTER_WORDS = ("合计", "总计", "小计", "合 计", "总 计")
+NOTE_WORDS = ("注：", "注:", "说明", "备注", "制表", "审核", "填报", "打印")
+_FOOTER_PATTERN = r"^[\s\x{3000}]*(合\s*计|总\s*计|小\s*计|注[:：]|说明|备注|制表|审核|填报|打印)"
+LEVEL_ERROR, LEVEL_ROW, LEVEL_INFO = "错误", "行错误", "提示"
+
+
+@dataclass
+class Problem:
+    """One problem found in a file, located as the user sees it in Excel."""
+
+    file: str
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+    level: str = LEVEL_ERROR
+
+
+@dataclass
+class Header:
+    """The recognised header of a sheet."""
+
+    table: contract.Table
+    row_index: int  # 0-based index into sheet rows
+    columns: dict[str, int]  # canonical name → column index
+    sources: dict[str, str]  # canonical name → source header text
+    units: dict[str, str]  # canonical amount column → unit
+    month_col: int | None
+    unused: list[str]
+
+
+@dataclass
+class Clean:
+    """One sheet normalised: a temp table of clean rows and what happened."""
+
+    file: str
+    sheet: str
+    table: contract.Table
+    header: Header
+    relation: str  # temp table holding rows (with _row and _bad)
+    rows: int = 0
+    bad_rows: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    months: list[str] = field(default_factory=list)
+    branches: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Refused(Exception):
+    """A sheet that cannot be ingested at all; carries its problems."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("；".join(p.message for p in problems))
+        self.problems = problems
+
+
+def col_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA (Excel column letters)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def clean_header(cell) -> tuple[str, str | None]:
+    """Header text without spaces, markers and unit suffix; and the unit it names, if any."""
+    if cell is None:
+        return "", None
+    text = unicodedata.normalize("NFKC", str(cell)).translate(FULL_WIDTH)
+    text = re.sub(r"\s+", "", text).strip("*＊:：")
+    unit = None
+    match = _UNIT_SUFFIX.search(text)
+    if match:
+        unit = match.group(1).replace("％", "%")
+        text = text[: match.start()]
+    else:
+        for candidate in ("亿元", "万元"):
+            if text.endswith(candidate) and len(text) > len(candidate) + 1:
+                unit, text = candidate, text[: -len(candidate)]
+                break
+    return text.lower() if text.isascii() else text, unit
+
+
+_ALIASES: dict[str, dict[str, str]] = {
+    t.name: {clean_header(h)[0]: c.name for c in t.columns for h in c.headers} for t in contract.TABLES.values()
+}
+_MONTH_HEADERS = {clean_header(h)[0] for h in contract.MONTH_ALIASES}
+
+
+def _match_row(cells: list, table: contract.Table) -> tuple[dict[str, list[int]], dict[str, str | None], int | None]:
+    aliases = _ALIASES[table.name]
+    found: dict[str, list[int]] = {}
+    units: dict[str, str | None] = {}
+    month_col = None
+    for index, cell in enumerate(cells):
+        text, unit = clean_header(cell)
+        if not text:
+            continue
+        name = aliases.get(text)
+        if name:
+            found.setdefault(name, []).append(index)
+            units.setdefault(name, unit)
+        elif text in _MONTH_HEADERS and month_col is None:
+            month_col = index
+    return found, units, month_col
+
+
+def detect_header(sheet: Sheet, table_hint: str | None = None) -> Header:
+    """Find the header row and table kind of ``sheet``; raise :class:`Refused` when none fits."""
+    scan = settings.get("header_scan_rows")
+    hint_text = f"{sheet.file} {sheet.name}"
+    best = None
+    nearest = None
+    for row_index, cells in enumerate(sheet.rows[:scan]):
+        if not cells or all(c is None for c in cells):
+            continue
+        for table in contract.TABLES.values():
+            if table_hint and table.name != table_hint:
+                continue
+            found, units, month_col = _match_row(cells, table)
+            missing = [c for c in table.required if c not in found]
+            score = len(found) + (0.5 if any(h in hint_text for h in table.name_hints) else 0)
+            if not missing:
+                # prefer more matched columns, then the hinted table, then the earlier row
+                key = (score, -row_index)
+                if best is None or key > best[0]:
+                    best = (key, table, row_index, found, units, month_col)
+            elif found and (nearest is None or len(found) > nearest[0]):
+                nearest = (len(found), table, row_index, missing)
+    if best is None:
+        if nearest:
+            _, table, row_index, missing = nearest
+            labels = "、".join(table.column(m).label for m in missing)
+            message = (
+                f"未能识别表头：最接近“{table.label}”（第 {row_index + 1} 行），但缺少必填列：{labels}。"
+                f"请检查表头名称（可用的写法见“数据导入”页的字段说明）"
+            )
+        else:
+            message = f"未能在前 {scan} 行中找到可识别的表头（客户经理、管户明细、网格、营销活动、目标、拜访记录）"
+        raise Refused([Problem(sheet.file, sheet.name, None, None, message)])
+    _, table, row_index, found, units, month_col = best
+    cells = sheet.rows[row_index]
+    problems = []
+    for name, indexes in found.items():
+        if len(indexes) > 1:
+            cols = "、".join(f"{col_letter(i)} 列“{cells[i]}”" for i in indexes)
+            problems.append(
+                Problem(sheet.file, sheet.name, row_index + 1, table.column(name).label, f"表头重复：{cols} 都对应“{table.column(name).label}”，无法确定用哪一列")
+            )
+    if problems:
+        raise Refused(problems)
+    columns = {name: idx[0] for name, idx in found.items()}
+    default_unit = _unit_line(sheet.rows[:row_index]) or "元"
+    amount_units = {}
+    for name in columns:
+        col = table.column(name)
+        if col.type in (contract.AMOUNT, contract.NUMBER):
+            unit = units.get(name)
+            amount_units[name] = unit if unit in contract.UNIT_FACTORS else default_unit
+    used = set(columns.values()) | ({month_col} if month_col is not None else set())
+    unused = [str(c) for i, c in enumerate(cells) if c is not None and i not in used and str(c).strip()]
+    return Header(
+        table,
+        row_index,
+        columns,
+        {name: str(cells[i]).strip() for name, i in columns.items()},
+        amount_units,
+        month_col,
+        unused,
+    )
+
+
+def _unit_line(rows: list[list]) -> str | None:
+    for cells in rows:
+        for cell in cells:
+            if isinstance(cell, str):
+                match = _UNIT_LINE.search(unicodedata.normalize("NFKC", cell))
+                if match:
+                    return match.group(1)
+    return None
+
+
+def month_from_text(text: str) -> str | None:
+    """A YYYY-MM month named in a file name or cell: ``2026-10``, ``202610``, ``2026年10月``."""
+    text = unicodedata.normalize("NFKC", str(text))
+    match = _MONTH_IN_TEXT.search(text)
+    if not match:
+        return None
+    year = match.group(1) or match.group(3)
+    mon = match.group(2) or match.group(4)
+    return f"{year}-{int(mon):02d}"
+
+
+def parse_month(value) -> str | None:
+    """A 数据月份 cell → ``YYYY-MM`` (dates, datetimes, ``2026-10``, ``202610``, ``2026年10月``, ``2026-10-31``)."""
+    if value is None:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"{value.year}-{value.month:02d}"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        if len(text) == 6:
+            return month_from_text(text)
+        if len(text) == 8:
+            return month_from_text(text[:6])
+        if 20000 < value < 80000:  # an Excel date serial
+            day = dt.date(1899, 12, 30) + dt.timedelta(days=value)
+            return f"{day.year}-{day.month:02d}"
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if re.fullmatch(r"\d{8}", text):
+        text = text[:6]
+    return month_from_text(text)
+
+
+def _is_footer(cells: list, first_n: int = 4) -> str | None:
+    seen = 0
+    for cell in cells:
+        if cell is None:
+            continue
+        if isinstance(cell, str):
+            text = cell.strip().replace("\u3000", "")
+            if not text:
+                continue
+            if text.startswith(("合计", "总计", "合 计", "总 计")):
+                return "total"
+            if text.startswith("小计"):
+                return "subtotal"
+            if seen == 0 and text.startswith(NOTE_WORDS):
+                return "note"
+        seen += 1
+        if seen >= first_n:
+            break
+    return None
+
+
+def _text_value(value):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10] if not isinstance(value, dt.datetime) or value.time() == dt.time() else value.isoformat(sep=" ")
+    return str(value)
+
+
+def _all_dates(values) -> bool:
+    """True when every non-null value is a date (Arrow would read a stray integer as days since 1970)."""
+    return {type(v) for v in values} <= {dt.date, type(None)}
+
+
+def _arrow_column(values, kind: str) -> pa.Array:
+    """Values → an Arrow array, letting Arrow infer the type (C speed) where the column is uniform.
+
+    Numbers become doubles, dates date32; text columns and mixed columns become strings.
+    Empty strings (calamine's empty cell) become nulls.
+    """
+    if kind not in (contract.TEXT, contract.ENUM):
+        try:
+            array = pa.array(values)
+            if pa.types.is_floating(array.type) or pa.types.is_integer(array.type):
+                return array.cast(pa.float64())
+            if pa.types.is_date(array.type) and _all_dates(values):
+                return array
+            if pa.types.is_null(array.type):
+                return array.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        without_blanks = np.array(values, dtype=object)
+        without_blanks[without_blanks == ""] = None
+        try:
+            array = pa.array(without_blanks)
+            if pa.types.is_floating(array.type) or pa.types.is_integer(array.type):
+                return array.cast(pa.float64())
+            if pa.types.is_date(array.type) and _all_dates(without_blanks):
+                return array
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    try:
+        array = pa.array(values)
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            return array.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    return pa.array([_text_value(v) for v in values], type=pa.string())
+
+
+def _map_distinct(values: list, mapper) -> tuple[list, dict]:
+    """Map values through ``mapper`` once per distinct value; return mapped values and failures."""
+    cache: dict = {}
+    failures: dict = {}
+    out = []
+    for value in values:
+        try:
+            mapped = cache[value]
+        except KeyError:
+            try:
+                mapped = mapper(value)
+            except ValueError:
+                mapped = None
+                failures[value] = True
+            cache[value] = mapped
+        except TypeError:  # unhashable: never from readers, but be safe
+            mapped = mapper(value)
+        out.append(mapped)
+    return out, failures
+
+
+def _mapping_error(col: contract.Column, value) -> str:
+    text = _text_value(value)
+    if col.type == contract.ENUM:
+        return f"“{text}”不是有效的{col.label}（可选：{'/'.join(col.choices)}）"
+    if col.type == contract.FLAG:
+        return f"“{text}”不是有效的是/否标志（可用 是/否、Y/N、1/0、√/空白、有/无）"
+    return f"{col.label}“{text}”无法识别"
+
+
+def _enum_mapper(col: contract.Column):
+    choices = set(col.choices)
+
+    def mapper(value):
+        text = _text_value(value)
+        if text is None:
+            return None
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+        text = contract.ENUM_SYNONYMS.get(text, text)
+        if text not in choices:
+            raise ValueError(text)
+        return text
+
+    return mapper
+
+
+def _flag_mapper(value):
+    if value is None:
+        return False  # the column is present: a blank cell means "no" (√ / blank convention)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if value in (0, 1):
+            return bool(value)
+        raise ValueError(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    if not text:
+        return False
+    if text in contract.FLAG_TRUE:
+        return True
+    if text in contract.FLAG_FALSE:
+        return False
+    raise ValueError(value)
+
+
+def _year_mapper(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().rstrip("年度").rstrip("年")
+    if re.fullmatch(r"20\d{2}", text):
+        return int(text)
+    raise ValueError(value)
+
+
+_DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _sql_number(raw: str, is_double: bool) -> str:
+    """SQL turning a raw column into DECIMAL(38,10), NULL when empty or not a number."""
+    if is_double:
+        return f"try_cast(cast({raw} as varchar) as decimal(38, 10))"
+    cleaned = (
+        f"regexp_replace(translate(trim({raw}), '０１２３４５６７８９．，－＋（）　', '0123456789.,-+() '), "
+        r"'[,\s¥￥元]', '', 'g')"
+    )
+    negative = f"regexp_replace({cleaned}, '^\\((.*)\\)$', '-\\1')"
+    return f"try_cast(nullif(nullif(nullif({negative}, ''), '-'), '—') as decimal(38, 10))"
+
+
+def _sql_blank(raw: str, is_double: bool) -> str:
+    if is_double:
+        return f"{raw} is null"
+    return f"({raw} is null or trim({raw}) in ('', '-', '—', '--'))"
+
+
+def _sql_expr(col: contract.Column, raw: str, is_double: bool, unit: str | None) -> str:
+    """SQL for the clean value of ``col`` from its raw column."""
+    number = _sql_number(raw, is_double)
+    if col.type == contract.AMOUNT:
+        factor = contract.UNIT_FACTORS[unit or "元"]
+        return f"cast(round({number} * {factor}, 2) as decimal(18, 2))"
+    if col.type == contract.NUMBER:  # targets: amounts follow units, counts do not
+        factor = contract.UNIT_FACTORS[unit or "元"]
+        return (
+            f"cast(round({number} * (case when metric in (select unnest($amount_metrics)) then {factor} else 1 end), 2) "
+            "as decimal(18, 2))"
+        )
+    if col.type == contract.INT:
+        return f"case when {number} = floor({number}) then cast({number} as bigint) end"
+    if col.type == contract.COORD:
+        bound = 180 if col.name == "lon" else 90
+        return f"case when abs({number}) <= {bound} then cast({number} as double) end"
+    if col.type == contract.SHARE:
+        if is_double:
+            value = number
+            pct = "false"
+        else:
+            value = _sql_number(f"replace(replace({raw}, '％', '%'), '%', '')", False)
+            pct = f"contains(replace({raw}, '％', '%'), '%')"
+        # A share above 1 without a % sign (e.g. 60) is read as a percentage.
+        scaled = f"case when {pct} or {value} > 1 then {value} / 100 else {value} end"
+        return f"case when {scaled} between 0 and 1 then cast({scaled} as decimal(9, 6)) end"
+    if col.type == contract.DATE:
+        serial = (
+            f"case when {number} between 1 and 2958465 then cast(date '1899-12-30' + cast(floor({number}) as integer) as date) end"
+        )
+        if is_double:
+            return serial
+        text = f"translate(trim({raw}), '０１２３４５６７８９', '0123456789')"
+        return (
+            f"case when regexp_full_match({text}, '\\d{{5}}(\\.\\d+)?') then {serial} "
+            f"else cast(try_strptime({text}, $date_formats) as date) end"
+        )
+    raise AssertionError(col.type)
+
+
+def normalise(
+    con: duckdb.DuckDBPyConnection,
+    sheet: Sheet,
+    relation: str,
+    month: str | None = None,
+) -> Clean:
+    """Normalise one sheet into temp table ``relation``; raise :class:`Refused` for sheet-level errors."""
+    header = detect_header(sheet)
+    table = header.table
+    problems: list[Problem] = [
+        Problem(sheet.file, sheet.name, r, c, m, LEVEL_ERROR) for r, c, m in sheet.warnings
+    ]
+    if problems:
+        raise Refused(problems)
+    body = sheet.rows[header.row_index + 1 :]
+    width = max((len(r) for r in body), default=0)
+    width = max(width, len(sheet.rows[header.row_index]))
+    if any(len(r) != width for r in body):  # ragged CSV rows
+        body = [list(r) + [None] * (width - len(r)) for r in body]
+    first_row = header.row_index + 2  # Excel number of body[0]
+    n_rows = len(body)
+    # A 2-D object array transposes in C: a column is then a cheap slice.
+    grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
+    if grid.ndim != 2:  # rows holding sequences would fool numpy; never from our readers
+        grid = np.empty((n_rows, width), dtype=object)
+        for i, row in enumerate(body):
+            grid[i, :] = row
+    columns_raw = [grid[:, j] for j in range(width)]
+
+    # Footer and note rows: Arrow's regex kernel finds candidates in the first columns,
+    # then each candidate row is looked at closely.
+    footer_rows: dict[int, str] = {}
+    for col in columns_raw[:4]:
+        texts = _arrow_column(col, contract.TEXT)
+        hits = pc.match_substring_regex(texts, _FOOTER_PATTERN)
+        for i in np.flatnonzero(hits.fill_null(False).to_numpy(zero_copy_only=False)):
+            i = int(i)
+            if i not in footer_rows:
+                kind = _is_footer(body[i])
+                if kind:
+                    footer_rows[i] = kind
+    dropped = {"空行": 0, "合计行": 0, "小计行": 0, "说明行": 0}
+    totals = []
+    for i, kind in sorted(footer_rows.items()):
+        dropped[{"total": "合计行", "subtotal": "小计行", "note": "说明行"}[kind]] += 1
+        if kind == "total":
+            totals.append((first_row + i, body[i]))
+
+    arrays: dict[str, pa.Array] = {"_row": pa.array(range(first_row, first_row + n_rows), type=pa.int64())}
+    python_clean: dict[str, list] = {}
+    row_errors: list[tuple[int, str, str]] = []  # (index in body, column label, message)
+
+    # Data month (snapshot tables).
+    months_col = None
+    if table.kind == "snapshot":
+        if month:
+            months_col = [month] * n_rows
+            if header.month_col is not None:
+                in_file = {parse_month(v) for v in set(columns_raw[header.month_col]) if v not in (None, "")}
+                in_file.discard(None)
+                if in_file and in_file != {month}:
+                    problems.append(Problem(sheet.file, sheet.name, None, "数据月份", f"文件中的数据月份为 {'、'.join(sorted(in_file))}，已按指定的 {month} 导入", LEVEL_INFO))
+        elif header.month_col is not None:
+            months_col, failures = _map_distinct(columns_raw[header.month_col], parse_month)
+            if None in months_col:
+                for i, value in enumerate(months_col):
+                    if value is None:
+                        row_errors.append((i, "数据月份", f"数据月份“{_text_value(columns_raw[header.month_col][i]) or '空'}”无法识别"))
+        else:
+            file_month = month_from_text(sheet.file) or month_from_text(sheet.name)
+            if not file_month:
+                raise Refused([
+                    Problem(sheet.file, sheet.name, None, None,
+                            "无法确定数据月份：请在导入时指定月份、在文件名中注明（如 2026-10 或 202610），或加一列“数据月份”")
+                ])
+            months_col = [file_month] * n_rows
+
+    # Enum-like columns mapped in Python (few distinct values), the rest parsed in DuckDB.
+    sql_cols = []
+    for name, index in header.columns.items():
+        col = table.column(name)
+        values = columns_raw[index]
+        if col.type in (contract.ENUM, contract.FLAG, contract.YEAR):
+            mapper = {contract.ENUM: _enum_mapper(col) if col.type == contract.ENUM else None,
+                      contract.FLAG: _flag_mapper, contract.YEAR: _year_mapper}[col.type]
+            mapped, failures = _map_distinct(values, mapper)
+            if failures:
+                for i, value in enumerate(values):
+                    if value in failures:
+                        row_errors.append((i, col.label, _mapping_error(col, value)))
+            python_clean[name] = mapped
+        else:
+            arrays[f"r_{name}"] = _arrow_column(values, col.type)
+            sql_cols.append(name)
+    for name, mapped in python_clean.items():
+        kind = table.column(name).type
+        type_ = pa.bool_() if kind == contract.FLAG else (pa.int64() if kind == contract.YEAR else pa.string())
+        arrays[name] = pa.array(mapped, type=type_)
+    if months_col is not None:
+        arrays["month"] = pa.array(months_col, type=pa.string())
+    # Rows with nothing in any mapped column are blank; footer rows were found above.
+    skip = sorted(footer_rows)
+    skip_flags = [False] * n_rows
+    for i in skip:
+        skip_flags[i] = True
+    arrays["_skip"] = pa.array(skip_flags, type=pa.bool_())
+
+    raw = pa.table(arrays)
+    raw_name = f"{relation}_raw"
+    con.register(raw_name, raw)
+    select = ["_row"]
+    if months_col is not None:
+        select.append("month")
+    checks = []
+    for col in table.columns:
+        name = col.name
+        if name in python_clean:
+            select.append(name)
+        elif name in sql_cols:
+            raw_col = f"r_{name}"
+            arrow_type = raw.schema.field(raw_col).type
+            is_double = pa.types.is_floating(arrow_type)
+            if col.type == contract.TEXT:
+                expr = f"nullif(trim(cast({raw_col} as varchar)), '')"
+            elif pa.types.is_date(arrow_type):
+                expr = raw_col if col.type == contract.DATE else f"null::{contract.SQL_TYPES[col.type]}"
+                is_double = True  # a date cell is blank only when null
+            else:
+                expr = _sql_expr(col, raw_col, is_double, header.units.get(name))
+                checks.append((name, f"not ({_sql_blank(raw_col, is_double)}) and {name} is null"))
+                select.append(raw_col)
+            select.append(f"{expr} as {name}")
+        else:
+            select.append(f"null::{contract.SQL_TYPES[col.type]} as {name}")
+    params = {}
+    raw_cols = [f"r_{n}" for n in sql_cols]
+    blank = " and ".join(
+        [_sql_blank(c, pa.types.is_floating(raw.schema.field(c).type) or pa.types.is_date(raw.schema.field(c).type)) for c in raw_cols]
+        + [f"({n} is null or {n} = false)" if table.column(n).type == contract.FLAG else f"{n} is null" for n in python_clean]
+    ) or "false"
+    blank_rows = [r[0] for r in con.execute(f"select _row from {raw_name} where not _skip and {blank}").fetchall()]
+    if blank_rows:
+        dropped["空行"] += len(blank_rows)
+    skip_rows = {first_row + i for i in skip} | set(blank_rows)
+    dropped = {k: v for k, v in dropped.items() if v}
+    sql = (
+        f"create or replace temp table {relation} as select {', '.join(select)} from {raw_name} "
+        f"where not _skip and not ({blank})"
+    )
+    if "$date_formats" in sql:
+        params["date_formats"] = _DATE_FORMATS
+    if "$amount_metrics" in sql:
+        params["amount_metrics"] = sorted(contract.AMOUNT_METRICS)
+    con.execute(sql, params)
+
+    # Segment derived from balances when the column is absent or blank.
+    if table.name == "customers":
+        con.execute(
+            f"""update {relation} set segment = case
+                    when coalesce(loan_offline, 0) > 0 then '线下授信'
+                    when coalesce(loan_online, 0) > 0 then '线上授信'
+                    else '非授信' end
+                where segment is null"""
+        )
+
+    # Values that did not parse.
+    for name, predicate in checks:
+        col = table.column(name)
+        bad = con.execute(f"select _row, cast(r_{name} as varchar) from {relation} where {predicate} order by _row").fetchall()
+        what = {
+            contract.AMOUNT: "不是有效的金额",
+            contract.NUMBER: "不是有效的数字",
+            contract.INT: "不是整数",
+            contract.COORD: "不是有效的经纬度",
+            contract.SHARE: "不是 0–100% 之间的占比",
+            contract.DATE: "不是可识别的日期（可用 2026-10-31、2026/10/31、20261031、2026年10月31日）",
+        }[col.type]
+        for excel_row, value in bad:
+            problems.append(Problem(sheet.file, sheet.name, excel_row, col.label, f"“{value}”{what}", LEVEL_ROW))
+    for i, label, message in row_errors:
+        if first_row + i not in skip_rows:
+            problems.append(Problem(sheet.file, sheet.name, first_row + i, label, message, LEVEL_ROW))
+
+    # Required values present.
+    for name in table.required:
+        col = table.column(name)
+        empty = con.execute(f"select _row from {relation} where {name} is null order by _row").fetchall()
+        already = {(p.row, p.column) for p in problems}
+        for (excel_row,) in empty:
+            if (excel_row, col.label) not in already:
+                problems.append(Problem(sheet.file, sheet.name, excel_row, col.label, f"必填项“{col.label}”为空", LEVEL_ROW))
+
+    # Duplicate keys within the sheet.
+    if table.key:
+        key = table.key[0]
+        scope = "month, " if months_col is not None else ""
+        dups = con.execute(
+            f"""select _row, {key} from (
+                    select _row, {key}, row_number() over (partition by {scope}{key} order by _row) as n
+                    from {relation} where {key} is not null)
+                where n > 1 order by _row"""
+        ).fetchall()
+        label = table.column(key).label
+        for excel_row, value in dups:
+            problems.append(Problem(sheet.file, sheet.name, excel_row, label, f"{label}“{value}”在本表中重复出现", LEVEL_ROW))
+
+    clean = Clean(sheet.file, sheet.name, table, header, relation, dropped=dropped, problems=problems)
+    if totals:
+        _check_totals(con, clean, totals, raw_name)
+    if header.unused:
+        problems.append(Problem(sheet.file, sheet.name, header.row_index + 1, None, f"以下列未使用：{'、'.join(header.unused[:20])}", LEVEL_INFO))
+    con.unregister(raw_name)
+    return clean
+
+
+def _check_totals(con, clean: Clean, totals: list[tuple[int, list]], raw_name: str) -> None:
+    """Compare the last 合计/总计 row's amounts with the sum of the detail rows."""
+    excel_row, cells = totals[-1]
+    header = clean.header
+    tolerance_units = Decimal(str(settings.get("total_tolerance_units")))
+    for name, index in header.columns.items():
+        col = clean.table.column(name)
+        if col.type != contract.AMOUNT or index >= len(cells) or cells[index] is None:
+            continue
+        raw_value = cells[index]
+        unit = header.units.get(name, "元")
+        factor = Decimal(contract.UNIT_FACTORS[unit])
+        stated_text = _text_value(raw_value)
+        number = con.execute(
+            f"select {_sql_number('$v', False)}", {"v": stated_text}
+        ).fetchall()[0][0]
+        if number is None:
+            continue
+        stated = (number * factor).quantize(Decimal("0.01"))
+        detail = con.execute(f"select coalesce(sum({name}), 0) from {clean.relation}").fetchall()[0][0]
+        if abs(stated - detail) > tolerance_units * factor:
+            clean.problems.append(
+                Problem(
+                    clean.file,
+                    clean.sheet,
+                    excel_row,
+                    col.label,
+                    f"合计行与明细不符：“{col.label}”合计为 {stated_text} {unit}，明细之和为 {detail / factor:,.2f} {unit}，"
+                    f"相差 {(stated - detail) / factor:,.2f} {unit}。请核对导出是否完整",
+                    LEVEL_ERROR,
+                )
+            )
