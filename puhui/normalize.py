@@ -57,6 +57,7 @@ class Header:
     units: dict[str, str]  # canonical amount column → unit
     month_col: int | None
     unused: list[str]
+    data_start: int = 0  # 0-based index of the first data row
 
 
 @dataclass
@@ -182,6 +183,25 @@ def detect_header(sheet: Sheet, table_hint: str | None = None) -> Header:
     if problems:
         raise Refused(problems)
     columns = {name: idx[0] for name, idx in found.items()}
+    cells = list(cells)
+    data_start = row_index + 1
+    # A two-row header (e.g. “存款” merged above “结算存款 | 纯存款”): the next row names more
+    # columns where this one is empty or unmapped, and has nothing in the required columns.
+    if data_start < len(sheet.rows):
+        below = sheet.rows[data_start]
+        more, more_units, _ = _match_row(below, table)
+        extra = {n: i for n, i in more.items() if n not in columns and len(i) == 1 and i[0] not in columns.values()}
+        required_empty = all(
+            columns[r] >= len(below) or below[columns[r]] in (None, "") for r in table.required
+        )
+        if extra and required_empty:
+            upper = list(cells)
+            for name, indexes in extra.items():
+                columns[name] = indexes[0]
+                units[name] = more_units.get(name) or _group_unit(upper, indexes[0])
+                cells += [None] * (indexes[0] + 1 - len(cells))
+                cells[indexes[0]] = below[indexes[0]]
+            data_start += 1
     default_unit = _unit_line(sheet.rows[:row_index]) or "元"
     amount_units = {}
     for name in columns:
@@ -199,7 +219,16 @@ def detect_header(sheet: Sheet, table_hint: str | None = None) -> Header:
         amount_units,
         month_col,
         unused,
+        data_start,
     )
+
+
+def _group_unit(upper: list, index: int) -> str | None:
+    """The unit of a merged group header above column ``index`` (the nearest filled cell to its left)."""
+    for j in range(min(index, len(upper) - 1), -1, -1):
+        if upper[j] not in (None, ""):
+            return clean_header(upper[j])[1]
+    return None
 
 
 def _unit_line(rows: list[list]) -> str | None:
@@ -476,12 +505,12 @@ def normalise(
     ]
     if problems:
         raise Refused(problems)
-    body = sheet.rows[header.row_index + 1 :]
+    body = sheet.rows[header.data_start :]
     width = max((len(r) for r in body), default=0)
     width = max(width, len(sheet.rows[header.row_index]))
     if any(len(r) != width for r in body):  # ragged CSV rows
         body = [list(r) + [None] * (width - len(r)) for r in body]
-    first_row = header.row_index + 2  # Excel number of body[0]
+    first_row = header.data_start + 1  # Excel number of body[0]
     n_rows = len(body)
     # A 2-D object array transposes in C: a column is then a cheap slice.
     grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)

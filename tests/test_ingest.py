@@ -454,3 +454,23 @@ def test_cli_main_in_process(tmp_path, db, capsys):
     path = messy_customers_xlsx(tmp_path / "c_202610.xlsx")
     assert cli.main(["ingest", str(path), "--db", str(db)]) == 0
     assert "管户明细" in capsys.readouterr().out
+
+
+def test_two_row_merged_header(tmp_path, db):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户明细"
+    ws.append(["2026年10月客户明细"])
+    ws.append(["客户号", "客户名称", "客户经理编号", "所属支行", "存款（万元）", None, "贷款（万元）"])
+    ws.append([None, None, None, None, "结算存款", "纯存款", "线下贷款余额"])
+    ws.merge_cells("E2:F2")
+    for col in "ABCD":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.append(["C1", "甲公司", "M1", "城关支行", 1.5, "2", "10"])
+    path = tmp_path / "明细_202610.xlsx"
+    wb.save(path)
+    code, out, err = run_cli("ingest", str(path), "--db", str(db))
+    assert code == 0, err
+    assert stored(db, "select dep_settlement, dep_pure, loan_offline, segment from customers") == [
+        (Decimal("15000.00"), Decimal("20000.00"), Decimal("100000.00"), "线下授信")
+    ]
