@@ -6,8 +6,10 @@ follow the Chinese report convention (red up, green down) unless ``up_is_red`` i
 
 from __future__ import annotations
 
+import numbers
 from decimal import ROUND_HALF_UP, Decimal
-import math
+
+import pandas as pd
 
 from . import settings
 
@@ -19,19 +21,22 @@ GREY = "#7f7f7f"
 
 
 def _missing(value) -> bool:
+    """None, NaN, pandas NA/NaT: a value that is not there."""
     if value is None:
         return True
     try:
-        return isinstance(value, float) and math.isnan(value)
-    except TypeError:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # sequences: not a scalar, not missing
         return False
 
 
 def _dec(value) -> Decimal:
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    if isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    if isinstance(value, numbers.Real):  # float and numpy floats (repr of np.float64 is not a number)
+        return Decimal(repr(float(value)))
     return Decimal(str(value))
 
 

@@ -474,3 +474,25 @@ def test_two_row_merged_header(tmp_path, db):
     assert stored(db, "select dep_settlement, dep_pure, loan_offline, segment from customers") == [
         (Decimal("15000.00"), Decimal("20000.00"), Decimal("100000.00"), "线下授信")
     ]
+
+
+@pytest.mark.parametrize(
+    "header,cell,expected",
+    [
+        ("结算存款(元)", "12.345", "12.35"),
+        ("结算存款(元)", "-12.345", "-12.35"),
+        ("结算存款(元)", "(1,000.00)", "-1000.00"),
+        ("结算存款(元)", "￥1,234.5", "1234.50"),
+        ("结算存款(万元)", "12.3456785", "123456.79"),
+        ("结算存款(万元)", "12.3456784", "123456.78"),
+        ("结算存款(万元)", "０.０１", "100.00"),
+        ("结算存款(亿元)", "1.23456789", "123456789.00"),
+        ("结算存款(亿元)", "0.000000005", "0.50"),
+    ],
+)
+def test_money_is_exact_half_up(tmp_path, db, header, cell, expected):
+    path = tmp_path / "m_202610.csv"
+    path.write_text(f"客户号,客户名称,客户经理编号,所属支行,{header}\nC1,甲,M1,城关支行,\"{cell}\"\n", encoding="utf-8")
+    code, out, err = run_cli("ingest", str(path), "--db", str(db))
+    assert code == 0, err
+    assert stored(db, "select dep_settlement from customers") == [(Decimal(expected),)]
