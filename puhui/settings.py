@@ -55,7 +55,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("basemap_style", "", "内网底图样式 URL；留空则不加载任何底图"),
         Setting("grid_radius_m", 600, "网格表无边界时，以中心点为圆心画圆的半径（米）"),
         Setting("density_h3_res", 8, "网格外客户密度图的 H3 分辨率（8 约为边长 0.5 公里的六边形）"),
-        Setting("map_max_points", 20000, "网格地图最多画出的客户点数，超过则按固定种子抽样显示"),
+        Setting("map_max_points", 3000, "网格地图最多画出的客户点数，超过则按固定种子抽样显示（每次交互都要把点传给浏览器）"),
         Setting("training_mode", False, "培训演示模式：脱敏显示个人信息（PUHUI_TRAINING_MODE=1 强制开启）"),
         Setting("up_is_red", True, "增加显示为红色、减少为绿色（中国财务报表惯例）"),
         Setting("mask_keep_id", "1,2", "脱敏：证件号码（身份证、统一社会信用代码）保留前几位、后几位"),

@@ -1,0 +1,499 @@
+"""The app shell every page shares: page config, the database, the sidebar and its filters.
+
+Every page (``app.py`` and ``pages/*.py``) starts with ``ctx = ui.setup("标题", "🏠")``.
+Because each page sets itself up, a link to any page opened as the first request on a
+fresh server shows the same app (sidebar, navigation, filters) as a click does.
+
+The module also holds the small display helpers the pages share: ``explain`` (the
+"如何看本页" panel), ``table`` (Chinese headers, amounts in 万元, xlsx download) and
+``metric_change`` (red up / green down). It holds no page-specific logic.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from . import contract, fmt, queries, settings, store
+
+APP_NAME = "普惠网格经营驾驶舱"
+ALL_BRANCHES = "全部支行"
+
+# The navigation: (file relative to the project root, label, emoji icon). A page shows
+# in the sidebar only once its file exists. Emoji only: a ``:material/…:`` icon makes
+# the browser fetch a font from the internet, which a bank intranet does not have.
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("app.py", "经营总览", "🏠"),
+    ("pages/upload.py", "数据导入", "📥"),
+    ("pages/mix.py", "管户结构", "👥"),
+    ("pages/deposits.py", "存款结构", "💰"),
+    ("pages/grid_map.py", "网格地图", "🗺️"),
+    ("pages/campaign.py", "阶段营销", "📅"),
+    ("pages/prospects.py", "存量客户深挖", "🎯"),
+)
+UPLOAD_PAGE = "pages/upload.py"
+
+# Query-parameter names that carry the sidebar filters, so a copied link reproduces a view.
+QP_MONTH, QP_BRANCH, QP_TRAINING = "month", "branch", "training"
+
+# Widget keys (also CSS classes ``st-key-…`` the browser tests use).
+KEY_MONTH, KEY_BRANCH, KEY_TRAINING = "puhui_month", "puhui_branch", "puhui_training"
+_FILTERS = "_puhui_filters"  # the chosen filters, kept across pages in session state
+_WRITTEN = "_puhui_qp_written"  # the query parameters this session last wrote
+_TRAINING_NOW = "_puhui_training_now"
+
+_TRUTHY = {"1", "true", "yes", "on", "是"}
+_build_lock = threading.Lock()
+
+
+def db_path() -> Path:
+    """The database path: ``--db`` after ``--`` on the streamlit command line, else ``PUHUI_DB``, else the default."""
+    return settings.db_path(_argv_db()).resolve()
+
+
+def _argv_db() -> str | None:
+    # ``streamlit run app.py -- --db PATH`` hands the script sys.argv == ["app.py", "--db", "PATH"].
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--db" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--db="):
+            return arg[len("--db=") :]
+    return None
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    # One read-write connection per process and file: DuckDB refuses a second connection
+    # with a different configuration to the same file in one process. Each script run
+    # works on its own cursor of it.
+    return store.connect(path)
+
+
+def _ensure_database(path: Path) -> None:
+    """Build the default demo database, with a visible progress bar, when no file exists."""
+    if path.exists():
+        return
+    waiting = st.empty()
+    waiting.info("首次启动：正在准备演示数据库，请稍候……", icon="⏳")
+    with _build_lock:  # two first visitors must not build it twice
+        waiting.empty()
+        if path.exists():
+            return
+        from . import demo  # the demo builder is needed only on a first start
+
+        bar = st.progress(0.0, text="首次启动：正在生成演示数据（虚构的分行、客户经理和客户）……")
+
+        def progress(fraction: float, text: str = "") -> None:
+            share = min(max(float(fraction), 0.0), 1.0)
+            bar.progress(share, text=f"首次启动：正在生成演示数据…… {text}".rstrip())
+
+        # Build under a temporary name, then move it in place, so that an interrupted
+        # build never leaves a half-filled file that looks complete.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        building = path.with_name(path.name + ".building")
+        for leftover in (building, Path(str(building) + ".wal")):
+            leftover.unlink(missing_ok=True)
+        demo.build(building, seed=42, progress=progress)
+        os.replace(building, path)
+        wal = Path(str(building) + ".wal")
+        if wal.exists():
+            os.replace(wal, Path(str(path) + ".wal"))
+        bar.empty()
+
+
+def _data_state(con: duckdb.DuckDBPyConnection) -> tuple[tuple[int, int], object, bool]:
+    """(data version, last ingest time, demo flag) from the ingest log and meta table."""
+    row = con.execute(
+        """select coalesce(max(ingest_id), 0),
+                  count(undone_at),
+                  max(ingested_at) filter (where undone_at is null)
+           from ingest_log"""
+    ).fetchall()[0]
+    demo = con.execute("select value from meta where key = 'demo'").fetchall()
+    return (int(row[0]), int(row[1])), row[2], bool(demo) and str(demo[0][0]).lower() == "true"
+
+
+def _mask(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mask personal columns (training mode) with the masking module, or a blunt fallback."""
+    try:
+        from . import masking
+    except ImportError:
+        masking = None
+    if masking is not None:
+        return masking.mask_frame(frame)
+    personal = {c.name for t in contract.TABLES.values() for c in t.columns if c.personal}
+    masked = frame.copy()
+    for col in masked.columns:
+        if col in personal:
+            masked[col] = masked[col].map(lambda v: v if v is None or pd.isna(v) else str(v)[:1] + "**")
+    return masked
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(
+    db: str,
+    version: tuple[int, int],
+    name: str,
+    sql_text: str,
+    params: tuple,
+    training: bool,
+    _con: duckdb.DuckDBPyConnection,
+) -> pd.DataFrame:
+    # db, version, name, sql_text, params and training make the cache key; _con is not hashed.
+    frame = queries.run(_con, name, dict(params))
+    return _mask(frame) if training else frame
+
+
+def clear_cache() -> None:
+    """Forget every cached query result (after storing or undoing an ingest)."""
+    _cached_query.clear()
+
+
+@dataclass
+class Context:
+    """What a page gets from :func:`setup`: the connection, the filters and a cached query runner."""
+
+    con: duckdb.DuckDBPyConnection
+    db_path: Path
+    month: str | None
+    branch: str | None
+    training: bool
+    months: list[str] = field(default_factory=list)
+    branches: list[str] = field(default_factory=list)
+    demo: bool = False
+    version: tuple[int, int] = (0, 0)
+    last_ingest: object = None
+
+    def run(self, name: str, **params) -> pd.DataFrame:
+        """Run query ``name`` through the cache; personal columns come back masked in training mode.
+
+        ``month`` and ``branch``, when the query takes them and the caller does not pass
+        them, come from the sidebar (pass ``branch=None`` explicitly for all sub-branches).
+        """
+        query = queries.get(name)
+        for auto in ("month", "branch"):
+            if auto in query.params and auto not in params:
+                params[auto] = getattr(self, auto)
+        key = tuple(sorted(params.items()))
+        return _cached_query(str(self.db_path), self.version, name, query.sql, key, self.training, self.con)
+
+
+def _training_forced() -> bool:
+    return os.environ.get("PUHUI_TRAINING_MODE", "").strip().lower() in _TRUTHY
+
+
+def _resolve_filters(months: list[str], branches: list[str]) -> tuple[dict, list[str]]:
+    """The filters in force: a link's query parameters when they are new to this session, else the session's."""
+    state = st.session_state.setdefault(_FILTERS, {"month": None, "branch": None, "training": None})
+    written = st.session_state.setdefault(_WRITTEN, {})
+    warnings = []
+    params = st.query_params
+    # A value we did not write ourselves comes from a pasted link or a hand-edited URL.
+    raw = params.get(QP_MONTH)
+    if raw is not None and raw != written.get(QP_MONTH):
+        if raw in months:
+            state["month"] = raw
+        else:
+            state["month"] = None
+            if months:
+                warnings.append(f"链接中的数据月份“{raw}”不在数据库中，已改为最新月份 {months[0]}。")
+    raw = params.get(QP_BRANCH)
+    if raw is not None and raw != written.get(QP_BRANCH):
+        if raw in branches:
+            state["branch"] = raw
+        else:
+            state["branch"] = None
+            warnings.append(f"链接中的支行“{raw}”不在数据库中，已改为{ALL_BRANCHES}。")
+    raw = params.get(QP_TRAINING)
+    if raw is not None and raw != written.get(QP_TRAINING):
+        state["training"] = raw.strip().lower() in _TRUTHY
+    if state["month"] is not None and state["month"] not in months:
+        state["month"] = None  # e.g. that month's ingest was undone
+    if state["branch"] is not None and state["branch"] not in branches:
+        state["branch"] = None
+    return state, warnings
+
+
+def _write_query_params(values: dict[str, str | None]) -> None:
+    """Put the filters in the URL, touching only our keys and only when they change."""
+    written = st.session_state.setdefault(_WRITTEN, {})
+    for key, value in values.items():
+        current = st.query_params.get(key)
+        if value is None:
+            if current is not None:
+                del st.query_params[key]
+        elif current != value:
+            st.query_params[key] = value
+        written[key] = value
+
+
+def _remember(widget_key: str, filter_name: str) -> Callable[[], None]:
+    """A widget callback that keeps the widget's new value as the session's filter."""
+
+    def callback() -> None:
+        value = st.session_state[widget_key]
+        st.session_state[_FILTERS][filter_name] = None if value == ALL_BRANCHES else value
+
+    return callback
+
+
+def _app_root() -> Path:
+    """The folder of the main script (``app.py``), against which page links resolve."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.main_script_path:
+        return Path(ctx.main_script_path).resolve().parent
+    return settings.ROOT
+
+
+def _page_exists(rel: str) -> bool:
+    return (_app_root() / rel).exists()
+
+
+def _navigation(link_params: dict[str, str]) -> None:
+    for rel, label, icon in PAGES:
+        if not _page_exists(rel):
+            continue
+        try:
+            st.page_link(rel, label=label, icon=icon, query_params=link_params, width="stretch")
+        except StreamlitAPIException:
+            # A page run as the main script on its own (AppTest.from_file on a page)
+            # knows no other pages; the navigation then shows nothing to click.
+            pass
+
+
+def setup(title: str, icon: str, needs_data: bool = True) -> Context:
+    """Set up a page: page config, database (demo on first start), sidebar, filters, demo banner.
+
+    ``needs_data=False`` lets a page (the upload page) run on an empty database; other
+    pages stop with a pointer to the upload page when no month is stored.
+    """
+    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+    path = db_path()
+    _ensure_database(path)
+    con = _connection(str(path)).cursor()
+    version, last_ingest, demo = _data_state(con)
+    months = store.months(con)
+    branches = store.branches(con)
+    state, warnings = _resolve_filters(months, branches)
+
+    forced = _training_forced()
+    training_default = bool(settings.get("training_mode"))
+    training = True if forced else (training_default if state["training"] is None else state["training"])
+    month = state["month"] or (months[0] if months else None)
+    branch = state["branch"]
+
+    # Widget values come from the session's filters each run, so they survive a page
+    # switch (Streamlit gives widgets on different pages different identities).
+    st.session_state[KEY_MONTH] = month
+    st.session_state[KEY_BRANCH] = branch or ALL_BRANCHES
+    st.session_state[KEY_TRAINING] = training
+
+    link_params = {QP_MONTH: month, QP_BRANCH: branch, QP_TRAINING: _training_param(training, training_default)}
+    link_params = {k: v for k, v in link_params.items() if v is not None}
+    with st.sidebar:
+        st.markdown(f"**{APP_NAME}**")
+        _navigation(link_params)
+        st.divider()
+        if months:
+            st.selectbox("数据月份", months, key=KEY_MONTH, on_change=_remember(KEY_MONTH, "month"))
+        else:
+            st.caption("数据月份：尚无数据")
+        st.selectbox(
+            "支行",
+            [ALL_BRANCHES, *branches],
+            key=KEY_BRANCH,
+            on_change=_remember(KEY_BRANCH, "branch"),
+        )
+        st.toggle(
+            "培训演示模式",
+            key=KEY_TRAINING,
+            disabled=forced,
+            on_change=_remember(KEY_TRAINING, "training"),
+            help="开启后，客户名称、联系电话、证件号码等个人信息脱敏显示，适合课堂投屏。",
+        )
+        if forced:
+            st.caption("本服务器已设置 PUHUI_TRAINING_MODE=1，培训演示模式始终开启。")
+        st.divider()
+        st.caption(f"数据来源：{path.name}")
+        if last_ingest is not None:
+            st.caption(f"最近导入：{pd.Timestamp(last_ingest):%Y-%m-%d %H:%M}")
+        else:
+            st.caption("最近导入：无" + ("（演示数据）" if demo else ""))
+
+    st.session_state[_TRAINING_NOW] = training
+    _write_query_params(
+        {
+            QP_MONTH: month,
+            QP_BRANCH: branch,
+            QP_TRAINING: _training_param(training, training_default),
+        }
+    )
+    for warning in warnings:
+        st.warning(warning, icon="⚠️")
+    if demo:
+        st.info(
+            "当前显示的是演示数据（虚构的分行、客户经理和客户），不是本行的真实经营数据。"
+            "请在“数据导入”页上传本行月度报表。",
+            icon="🧪",
+        )
+    if training:
+        st.caption("🎓 培训演示模式：个人信息已脱敏显示。")
+
+    ctx = Context(
+        con=con,
+        db_path=path,
+        month=month,
+        branch=branch,
+        training=training,
+        months=months,
+        branches=branches,
+        demo=demo,
+        version=version,
+        last_ingest=last_ingest,
+    )
+    if needs_data and not months:
+        st.info("数据库中还没有管户明细数据。请先在“数据导入”页上传月度报表。", icon="📥")
+        if _page_exists(UPLOAD_PAGE):
+            try:
+                st.page_link(UPLOAD_PAGE, label="前往数据导入", icon="📥")
+            except StreamlitAPIException:
+                pass
+        st.stop()
+    return ctx
+
+
+def _training_param(training: bool, default: bool) -> str | None:
+    # Only a departure from the default goes into the URL.
+    if training == default:
+        return "1" if training else None
+    return "1" if training else "0"
+
+
+def explain(text: str, title: str = "如何看本页") -> None:
+    """The panel a trainer points at: one or two sentences on the management rule behind the page."""
+    with st.expander(f"💡 {title}", expanded=False):
+        st.markdown(text)
+
+
+_UNIT_SUFFIX = {"wan": "（万元）", "yi": "（亿元）"}
+
+
+def _floats(values: pd.Series) -> pd.Series:
+    """Numbers (Decimal, int, None) as floats for drawing, missing values as NaN."""
+    return pd.to_numeric(values.map(lambda v: None if v is None or pd.isna(v) else float(v)), errors="coerce").astype("float64")
+
+
+def _display_frame(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, dict]:
+    """Values converted for drawing (万元/亿元 floats, percentages) and the column config."""
+    shown = frame[list(columns)].copy() if columns else frame.copy()
+    config: dict = {}
+    for col, (label, kind) in columns.items():
+        header = label
+        if kind in _UNIT_SUFFIX and "元" not in label:
+            header = f"{label}{_UNIT_SUFFIX[kind]}"
+        if kind == "wan":
+            shown[col] = _floats(shown[col].map(fmt.to_wan))
+            config[col] = st.column_config.NumberColumn(header, format="%,.2f")
+        elif kind == "yi":
+            shown[col] = _floats(shown[col]) / 1e8
+            config[col] = st.column_config.NumberColumn(header, format="%,.2f")
+        elif kind == "count":
+            if shown[col].dtype == object:  # Decimals or None from DuckDB
+                shown[col] = _floats(shown[col])
+            config[col] = st.column_config.NumberColumn(header, format="%,d")
+        elif kind == "pct":
+            shown[col] = _floats(shown[col]) * 100
+            config[col] = st.column_config.NumberColumn(header, format="%.1f%%")
+        elif kind == "date":
+            config[col] = st.column_config.DateColumn(header, format="YYYY-MM-DD")
+        else:
+            config[col] = st.column_config.TextColumn(header)
+    return shown, config
+
+
+def xlsx_bytes(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """The frame as an xlsx workbook (``export.to_xlsx`` when present, else a plain sheet)."""
+    try:
+        from . import export
+    except ImportError:
+        export = None
+    if export is not None:
+        return export.to_xlsx(frame, title, columns)
+    out = frame[list(columns)].rename(columns={c: lab for c, (lab, _) in columns.items()}) if columns else frame
+    buffer = io.BytesIO()
+    out.to_excel(buffer, index=False, sheet_name=(title or "数据")[:31])
+    return buffer.getvalue()
+
+
+def table(
+    frame: pd.DataFrame,
+    key: str,
+    title: str | None = None,
+    columns: dict[str, tuple[str, str]] | None = None,
+    height: int | str = "auto",
+    download: bool = True,
+) -> None:
+    """A table with Chinese headers and formatted amounts, plus an xlsx download button.
+
+    ``columns`` maps a column to ``(中文表头, kind)``, kind one of ``wan`` (yuan shown in
+    万元), ``yi`` (亿元), ``count``, ``pct`` (a 0–1 ratio), ``text``, ``date``; only those
+    columns are shown, in that order. Personal columns are masked in training mode.
+    """
+    columns = columns or {}
+    if st.session_state.get(_TRAINING_NOW):
+        frame = _mask(frame)
+    if title:
+        st.markdown(f"**{title}**")
+    shown, config = _display_frame(frame, columns)
+    st.dataframe(
+        shown, key=key, column_config=config, hide_index=True, width="stretch", height=height, placeholder="—"
+    )
+    if download:
+        export_frame = frame
+        st.download_button(
+            "下载 Excel",
+            data=lambda: xlsx_bytes(export_frame, title or key, columns),
+            file_name=f"{title or key}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}__xlsx",
+            on_click="ignore",
+            icon="⬇️",
+        )
+
+
+def metric_change(label: str, value_text: str, delta=None, delta_text: str | None = None, tooltip: str | None = None) -> None:
+    """A metric whose change shows red for an increase and green for a decrease (switchable in settings).
+
+    ``delta`` is the signed number (decides arrow and colour), ``delta_text`` how it reads
+    (e.g. ``fmt.wan(d, signed=True)`` + ``" 环比"``).
+    """
+    if delta is None or (isinstance(delta, float) and pd.isna(delta)):
+        st.metric(label, value_text, help=tooltip)
+        return
+    number = float(delta)
+    text = delta_text if delta_text is not None else f"{number:+,}"
+    if number == 0:
+        st.metric(label, value_text, delta=text, delta_color="gray", delta_arrow="off", help=tooltip)
+        return
+    up = number > 0
+    red = up if settings.get("up_is_red") else not up
+    st.metric(
+        label,
+        value_text,
+        delta=text,
+        delta_color="red" if red else "green",
+        delta_arrow="up" if up else "down",
+        help=tooltip,
+    )
