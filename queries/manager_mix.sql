@@ -1,11 +1,89 @@
 -- Account mix per customer manager for one month: how many offline-credit, online-credit
--- and non-credit customers each manager holds.
+-- and non-credit customers each manager holds, against the manager's targets, with the
+-- gaps, loans, deposits, overdue, month-on-month changes and the flags of 管户结构.
 -- Grain: one row per manager in the month's roster (or with customers that month).
--- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches).
-with roster as (
-    select manager_id, manager_name, branch
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
+--   $default_offline (optional, NULL = 25 accounts), $default_online (optional, NULL = 30),
+--   $default_non_credit (optional, NULL = 50), $default_total (optional, NULL = 100),
+--   $default_loans (optional, NULL = 100000000 yuan), $default_deposits (optional, NULL = 100000000 yuan),
+--   $overloaded_accounts (optional, NULL = 300), $bottom_group_share (optional, NULL = 0.25).
+--   Pages pass the settings' values (scorecard.mix_params()); the fallbacks equal the settings' defaults.
+-- Targets: the manager's uploaded target for the month's year (targets.manager_id set), else the
+--   per-manager default, which applies only to customer managers (role 客户经理 or no role);
+--   team leads and VPs without an uploaded target have none. Sub-branch targets are for the
+--   sub-branch total and are not split over managers. target_total is the 管户数 target (100),
+--   not the sum of the segment targets (25 + 30 + 50 = 105), as the seed states both.
+-- Gaps: target - actual, never negative; NULL without a target (greatest() alone would give 0).
+-- Segment: the stored one, else the contract's rule (offline loan > 0, else online loan > 0).
+-- Month-on-month (*_mom): follows the manager across sub-branches: this month's count minus the
+--   manager's count in the calendar month before, wherever the manager then sat; a manager
+--   without customers then counts from 0. NULL when the month before is stored neither for the
+--   manager's sub-branch nor for any of the manager's customers.
+-- Flags: unbalanced = one segment at or above its (positive) target while another is under half
+--   of its target; bottom_group = customer managers in the scope ranked by total ascending, rank
+--   (1 + number with fewer accounts) within floor(n * share), ties at the edge all included, none
+--   when the scope has fewer than 4 customer managers; overloaded = total > overloaded_accounts.
+with calendar as (
+    select
+        strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m') as previous_month,
+        cast(left($month, 4) as integer) as target_year
+),
+
+defaults as (
+    select
+        cast(coalesce($default_offline, 25) as bigint) as offline,
+        cast(coalesce($default_online, 30) as bigint) as online,
+        cast(coalesce($default_non_credit, 50) as bigint) as non_credit,
+        cast(coalesce($default_total, 100) as bigint) as total,
+        cast(coalesce($default_loans, 100000000) as decimal(18, 2)) as loans,
+        cast(coalesce($default_deposits, 100000000) as decimal(18, 2)) as deposits,
+        cast(coalesce($overloaded_accounts, 300) as bigint) as overloaded_accounts,
+        cast(coalesce($bottom_group_share, 0.25) as double) as bottom_group_share
+),
+
+roster as (
+    select
+        manager_id,
+        branch,
+        any_value(manager_name) as manager_name,
+        any_value(team) as team,
+        any_value(role) as role
     from managers
     where month = $month
+    group by manager_id, branch
+),
+
+roster_by_id as (
+    select
+        manager_id,
+        any_value(manager_name) as manager_name,
+        any_value(team) as team,
+        any_value(role) as role
+    from roster
+    group by manager_id
+),
+
+customer_rows as (
+    select
+        month,
+        manager_id,
+        branch,
+        coalesce(
+            segment,
+            case
+                when loan_offline > 0 then '线下授信'
+                when loan_online > 0 then '线上授信'
+                else '非授信'
+            end
+        ) as segment,
+        coalesce(loan_offline, 0) + coalesce(loan_online, 0) as loans,
+        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
+        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as deposits,
+        coalesce(overdue, 0) as overdue
+    from customers
+    -- A plain list of values lets DuckDB skip the other months' row groups (a subquery here
+    -- made it scan the whole table).
+    where month in ($month, strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'))
 ),
 
 book as (
@@ -15,31 +93,155 @@ book as (
         count(*) filter (where segment = '线下授信') as offline_credit,
         count(*) filter (where segment = '线上授信') as online_credit,
         count(*) filter (where segment = '非授信') as non_credit,
-        count(*) as total
-    from customers
+        count(*) as total,
+        sum(loans) as loans,
+        sum(deposits) as deposits,
+        sum(overdue) as overdue
+    from customer_rows
     where month = $month
     group by manager_id, branch
 ),
 
+previous_book as (
+    select
+        manager_id,
+        count(*) filter (where segment = '线下授信') as offline_credit,
+        count(*) filter (where segment = '线上授信') as online_credit,
+        count(*) filter (where segment = '非授信') as non_credit,
+        count(*) as total
+    from customer_rows
+    where month = (select previous_month from calendar)
+    group by manager_id
+),
+
+previous_branches as (
+    select distinct branch
+    from customer_rows
+    where month = (select previous_month from calendar)
+),
+
+manager_targets as (
+    select
+        manager_id,
+        max(target) filter (where metric = '线下授信户数') as offline,
+        max(target) filter (where metric = '线上授信户数') as online,
+        max(target) filter (where metric = '非授信户数') as non_credit,
+        max(target) filter (where metric = '管户数') as total,
+        max(target) filter (where metric = '贷款余额') as loans,
+        max(target) filter (where metric = '存款余额') as deposits
+    from targets
+    where year = (select target_year from calendar) and manager_id is not null
+    group by manager_id
+),
+
 managers_in_scope as (
-    select manager_id, branch, manager_name from roster
+    select manager_id, branch from roster
     union
-    select book.manager_id, book.branch, null as manager_name
-    from book
-    anti join roster on roster.manager_id = book.manager_id and roster.branch = book.branch
+    select manager_id, branch from book
+),
+
+actuals as (
+    select
+        m.manager_id,
+        coalesce(r.manager_name, rid.manager_name) as manager_name,
+        m.branch,
+        coalesce(b.offline_credit, 0) as offline_credit,
+        coalesce(b.online_credit, 0) as online_credit,
+        coalesce(b.non_credit, 0) as non_credit,
+        coalesce(b.total, 0) as total,
+        coalesce(r.team, rid.team) as team,
+        coalesce(r.role, rid.role) as role,
+        coalesce(coalesce(r.role, rid.role) = '客户经理', true) as is_manager,
+        cast(coalesce(b.loans, 0) as decimal(18, 2)) as loans,
+        cast(coalesce(b.deposits, 0) as decimal(18, 2)) as deposits,
+        cast(coalesce(b.overdue, 0) as decimal(18, 2)) as overdue,
+        (pb.manager_id is not null or prb.branch is not null) as previous_stored,
+        pb.offline_credit as previous_offline,
+        pb.online_credit as previous_online,
+        pb.non_credit as previous_non_credit,
+        pb.total as previous_total
+    from managers_in_scope as m
+    left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
+    left join roster as r on r.manager_id = m.manager_id and r.branch = m.branch
+    left join roster_by_id as rid on rid.manager_id = m.manager_id
+    left join previous_book as pb on pb.manager_id = m.manager_id
+    left join previous_branches as prb on prb.branch = m.branch
+    where $branch is null or m.branch = $branch
+),
+
+with_targets as (
+    select
+        a.*,
+        cast(ceil(coalesce(t.offline, case when a.is_manager then d.offline end)) as bigint) as target_offline,
+        cast(ceil(coalesce(t.online, case when a.is_manager then d.online end)) as bigint) as target_online,
+        cast(ceil(coalesce(t.non_credit, case when a.is_manager then d.non_credit end)) as bigint)
+            as target_non_credit,
+        cast(ceil(coalesce(t.total, case when a.is_manager then d.total end)) as bigint) as target_total,
+        cast(coalesce(t.loans, case when a.is_manager then d.loans end) as decimal(18, 2)) as target_loans,
+        cast(coalesce(t.deposits, case when a.is_manager then d.deposits end) as decimal(18, 2))
+            as target_deposits,
+        d.overloaded_accounts,
+        d.bottom_group_share
+    from actuals as a
+    cross join defaults as d
+    left join manager_targets as t on t.manager_id = a.manager_id
+),
+
+ranked as (
+    select
+        *,
+        rank() over (partition by is_manager order by total) as total_rank,
+        count(*) filter (where is_manager) over () as manager_count
+    from with_targets
 )
 
 select
-    m.manager_id,
-    coalesce(m.manager_name, any_value(r.manager_name)) as manager_name,
-    m.branch,
-    coalesce(max(b.offline_credit), 0) as offline_credit,
-    coalesce(max(b.online_credit), 0) as online_credit,
-    coalesce(max(b.non_credit), 0) as non_credit,
-    coalesce(max(b.total), 0) as total
-from managers_in_scope as m
-left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
-left join roster as r on r.manager_id = m.manager_id
-where $branch is null or m.branch = $branch
-group by m.manager_id, m.manager_name, m.branch
-order by m.branch, m.manager_id
+    manager_id,
+    manager_name,
+    branch,
+    offline_credit,
+    online_credit,
+    non_credit,
+    total,
+    team,
+    role,
+    is_manager,
+    target_offline,
+    target_online,
+    target_non_credit,
+    target_total,
+    case when target_offline is not null then greatest(target_offline - offline_credit, 0) end as gap_offline,
+    case when target_online is not null then greatest(target_online - online_credit, 0) end as gap_online,
+    case when target_non_credit is not null then greatest(target_non_credit - non_credit, 0) end as gap_non_credit,
+    case when target_total is not null then greatest(target_total - total, 0) end as gap_total,
+    loans,
+    deposits,
+    overdue,
+    target_loans,
+    target_deposits,
+    case when target_loans is not null then cast(greatest(target_loans - loans, 0) as decimal(18, 2)) end as gap_loans,
+    case when target_deposits is not null then cast(greatest(target_deposits - deposits, 0) as decimal(18, 2)) end as gap_deposits,
+    case when previous_stored then offline_credit - coalesce(previous_offline, 0) end as offline_credit_mom,
+    case when previous_stored then online_credit - coalesce(previous_online, 0) end as online_credit_mom,
+    case when previous_stored then non_credit - coalesce(previous_non_credit, 0) end as non_credit_mom,
+    case when previous_stored then total - coalesce(previous_total, 0) end as total_mom,
+    (
+        (
+            coalesce(target_offline > 0 and offline_credit >= target_offline, false)
+            or coalesce(target_online > 0 and online_credit >= target_online, false)
+            or coalesce(target_non_credit > 0 and non_credit >= target_non_credit, false)
+        )
+        and (
+            coalesce(offline_credit * 2 < target_offline, false)
+            or coalesce(online_credit * 2 < target_online, false)
+            or coalesce(non_credit * 2 < target_non_credit, false)
+        )
+    ) as unbalanced,
+    (
+        is_manager
+        and manager_count >= 4
+        and total_rank <= floor(manager_count * bottom_group_share)
+    ) as bottom_group,
+    total > overloaded_accounts as overloaded
+from ranked
+order by branch, manager_id
