@@ -1,24 +1,57 @@
 -- The four kinds of deposit (settlement, pure, margin, savings) per customer manager for
--- one month, in yuan.
+-- one month, in yuan, with each kind's month-on-month and year-start change.
 -- Grain: one row per manager in the month's roster (or with customers that month).
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches).
+-- Changes, for each kind k in dep_settlement, dep_pure, dep_margin, dep_savings, dep_total:
+--   k_mom = the manager's book this month minus the manager's book in the calendar month
+--           before (环比); k_ytd = this month minus December of the previous year (较年初).
+--   A manager without customers in the base month counts from 0. Both are NULL when the
+--   base month is not stored for the manager's sub-branch (no customers rows there), and
+--   prev_month_stored / year_start_stored say which.
 with roster as (
     select manager_id, manager_name, branch
     from managers
     where month = $month
 ),
 
-book as (
+periods as (
     select
-        manager_id,
-        branch,
-        sum(coalesce(dep_settlement, 0)) as dep_settlement,
-        sum(coalesce(dep_pure, 0)) as dep_pure,
-        sum(coalesce(dep_margin, 0)) as dep_margin,
-        sum(coalesce(dep_savings, 0)) as dep_savings
-    from customers
-    where month = $month
-    group by manager_id, branch
+        strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev,
+        printf('%04d-12', cast(left($month, 4) as integer) - 1) as month_dec
+),
+
+books as (
+    select
+        customers.month,
+        customers.manager_id,
+        customers.branch,
+        sum(coalesce(customers.dep_settlement, 0)) as dep_settlement,
+        sum(coalesce(customers.dep_pure, 0)) as dep_pure,
+        sum(coalesce(customers.dep_margin, 0)) as dep_margin,
+        sum(coalesce(customers.dep_savings, 0)) as dep_savings
+    from customers, periods
+    where customers.month in ($month, periods.month_prev, periods.month_dec)
+    group by customers.month, customers.manager_id, customers.branch
+),
+
+book as (
+    select books.* from books where books.month = $month
+),
+
+book_prev as (
+    select books.* from books, periods where books.month = periods.month_prev
+),
+
+book_dec as (
+    select books.* from books, periods where books.month = periods.month_dec
+),
+
+branch_prev as (
+    select distinct branch from book_prev
+),
+
+branch_dec as (
+    select distinct branch from book_dec
 ),
 
 managers_in_scope as (
@@ -27,24 +60,66 @@ managers_in_scope as (
     select book.manager_id, book.branch, null as manager_name
     from book
     anti join roster on roster.manager_id = book.manager_id and roster.branch = book.branch
+),
+
+mix as (
+    select
+        m.manager_id,
+        coalesce(m.manager_name, any_value(r.manager_name)) as manager_name,
+        m.branch,
+        cast(coalesce(max(b.dep_settlement), 0) as decimal(18, 2)) as dep_settlement,
+        cast(coalesce(max(b.dep_pure), 0) as decimal(18, 2)) as dep_pure,
+        cast(coalesce(max(b.dep_margin), 0) as decimal(18, 2)) as dep_margin,
+        cast(coalesce(max(b.dep_savings), 0) as decimal(18, 2)) as dep_savings,
+        cast(coalesce(max(p.dep_settlement), 0) as decimal(18, 2)) as prev_settlement,
+        cast(coalesce(max(p.dep_pure), 0) as decimal(18, 2)) as prev_pure,
+        cast(coalesce(max(p.dep_margin), 0) as decimal(18, 2)) as prev_margin,
+        cast(coalesce(max(p.dep_savings), 0) as decimal(18, 2)) as prev_savings,
+        cast(coalesce(max(d.dep_settlement), 0) as decimal(18, 2)) as dec_settlement,
+        cast(coalesce(max(d.dep_pure), 0) as decimal(18, 2)) as dec_pure,
+        cast(coalesce(max(d.dep_margin), 0) as decimal(18, 2)) as dec_margin,
+        cast(coalesce(max(d.dep_savings), 0) as decimal(18, 2)) as dec_savings,
+        bool_or(bp.branch is not null) as prev_month_stored,
+        bool_or(bd.branch is not null) as year_start_stored
+    from managers_in_scope as m
+    left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
+    left join book_prev as p on p.manager_id = m.manager_id and p.branch = m.branch
+    left join book_dec as d on d.manager_id = m.manager_id and d.branch = m.branch
+    left join branch_prev as bp on bp.branch = m.branch
+    left join branch_dec as bd on bd.branch = m.branch
+    left join roster as r on r.manager_id = m.manager_id
+    where $branch is null or m.branch = $branch
+    group by m.manager_id, m.manager_name, m.branch
 )
 
 select
-    m.manager_id,
-    coalesce(m.manager_name, any_value(r.manager_name)) as manager_name,
-    m.branch,
-    cast(coalesce(max(b.dep_settlement), 0) as decimal(18, 2)) as dep_settlement,
-    cast(coalesce(max(b.dep_pure), 0) as decimal(18, 2)) as dep_pure,
-    cast(coalesce(max(b.dep_margin), 0) as decimal(18, 2)) as dep_margin,
-    cast(coalesce(max(b.dep_savings), 0) as decimal(18, 2)) as dep_savings,
-    cast(
-        coalesce(max(b.dep_settlement), 0) + coalesce(max(b.dep_pure), 0)
-        + coalesce(max(b.dep_margin), 0) + coalesce(max(b.dep_savings), 0)
-        as decimal(18, 2)
-    ) as dep_total
-from managers_in_scope as m
-left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
-left join roster as r on r.manager_id = m.manager_id
-where $branch is null or m.branch = $branch
-group by m.manager_id, m.manager_name, m.branch
-order by m.branch, m.manager_id
+    manager_id,
+    manager_name,
+    branch,
+    dep_settlement,
+    dep_pure,
+    dep_margin,
+    dep_savings,
+    cast(dep_settlement + dep_pure + dep_margin + dep_savings as decimal(18, 2)) as dep_total,
+    case when prev_month_stored then dep_settlement - prev_settlement end as dep_settlement_mom,
+    case when year_start_stored then dep_settlement - dec_settlement end as dep_settlement_ytd,
+    case when prev_month_stored then dep_pure - prev_pure end as dep_pure_mom,
+    case when year_start_stored then dep_pure - dec_pure end as dep_pure_ytd,
+    case when prev_month_stored then dep_margin - prev_margin end as dep_margin_mom,
+    case when year_start_stored then dep_margin - dec_margin end as dep_margin_ytd,
+    case when prev_month_stored then dep_savings - prev_savings end as dep_savings_mom,
+    case when year_start_stored then dep_savings - dec_savings end as dep_savings_ytd,
+    case
+        when prev_month_stored
+            then (dep_settlement + dep_pure + dep_margin + dep_savings)
+            - (prev_settlement + prev_pure + prev_margin + prev_savings)
+    end as dep_total_mom,
+    case
+        when year_start_stored
+            then (dep_settlement + dep_pure + dep_margin + dep_savings)
+            - (dec_settlement + dec_pure + dec_margin + dec_savings)
+    end as dep_total_ytd,
+    prev_month_stored,
+    year_start_stored
+from mix
+order by branch, manager_id

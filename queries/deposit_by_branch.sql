@@ -1,0 +1,77 @@
+-- The four kinds of deposit per sub-branch for one month, in yuan: balances, each kind's
+-- share of the sub-branch's deposits, and month-on-month and year-start changes.
+-- Grain: one row per sub-branch with customers stored in the month.
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches).
+-- Changes, for each kind k in dep_settlement, dep_pure, dep_margin, dep_savings, dep_total:
+--   k_mom = the sub-branch's balance this month minus the calendar month before (环比);
+--   k_ytd = this month minus December of the previous year (较年初). NULL when that base
+--   month is not stored for the sub-branch; prev_month / year_start_month name the base
+--   months and prev_month_stored / year_start_stored say whether they are stored.
+--   k_share = the kind's share of dep_total (0 to 1; NULL when dep_total is 0).
+with periods as (
+    select
+        strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev,
+        printf('%04d-12', cast(left($month, 4) as integer) - 1) as month_dec
+),
+
+customers_in_scope as (
+    select customers.*
+    from customers, periods
+    where
+        customers.month in ($month, periods.month_prev, periods.month_dec)
+        and ($branch is null or customers.branch = $branch)
+),
+
+by_month as (
+    select
+        month,
+        branch,
+        count(distinct customer_id) as customers,
+        count(distinct manager_id) as managers,
+        cast(sum(coalesce(dep_settlement, 0)) as decimal(18, 2)) as dep_settlement,
+        cast(sum(coalesce(dep_pure, 0)) as decimal(18, 2)) as dep_pure,
+        cast(sum(coalesce(dep_margin, 0)) as decimal(18, 2)) as dep_margin,
+        cast(sum(coalesce(dep_savings, 0)) as decimal(18, 2)) as dep_savings,
+        cast(
+            sum(
+                coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
+                + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
+            ) as decimal(18, 2)
+        ) as dep_total
+    from customers_in_scope
+    group by month, branch
+)
+
+select
+    now.branch,
+    now.customers,
+    now.managers,
+    now.dep_settlement,
+    now.dep_pure,
+    now.dep_margin,
+    now.dep_savings,
+    now.dep_total,
+    now.dep_settlement / nullif(now.dep_total, 0) as dep_settlement_share,
+    now.dep_pure / nullif(now.dep_total, 0) as dep_pure_share,
+    now.dep_margin / nullif(now.dep_total, 0) as dep_margin_share,
+    now.dep_savings / nullif(now.dep_total, 0) as dep_savings_share,
+    now.dep_settlement - prev.dep_settlement as dep_settlement_mom,
+    now.dep_settlement - year_start.dep_settlement as dep_settlement_ytd,
+    now.dep_pure - prev.dep_pure as dep_pure_mom,
+    now.dep_pure - year_start.dep_pure as dep_pure_ytd,
+    now.dep_margin - prev.dep_margin as dep_margin_mom,
+    now.dep_margin - year_start.dep_margin as dep_margin_ytd,
+    now.dep_savings - prev.dep_savings as dep_savings_mom,
+    now.dep_savings - year_start.dep_savings as dep_savings_ytd,
+    now.dep_total - prev.dep_total as dep_total_mom,
+    now.dep_total - year_start.dep_total as dep_total_ytd,
+    periods.month_prev as prev_month,
+    periods.month_dec as year_start_month,
+    prev.branch is not null as prev_month_stored,
+    year_start.branch is not null as year_start_stored
+from by_month as now
+cross join periods
+left join by_month as prev on prev.branch = now.branch and prev.month = periods.month_prev
+left join by_month as year_start on year_start.branch = now.branch and year_start.month = periods.month_dec
+where now.month = $month
+order by now.branch

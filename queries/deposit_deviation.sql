@@ -1,0 +1,46 @@
+-- Deposit deviation (存款偏离度) per customer for one month: how far the month-end balance
+-- stands from the month's daily average.
+-- Grain: one row per customer whose extract carries dep_avg (月日均存款) above 0.
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches), $threshold (optional, NULL = 0.03).
+-- The page binds the threshold from settings (deviation_threshold).
+-- deviation = (month-end total of the four kinds - dep_avg) / dep_avg: positive when the
+-- month-end balance stands above the daily average (deposits pulled in for the month-end
+-- figure), negative when below. flagged when |deviation| is strictly above the threshold
+-- (compared exactly in decimals).
+with customers_now as (
+    select
+        customer_id,
+        customer_name,
+        manager_id,
+        branch,
+        cast(
+            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
+            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
+            as decimal(18, 2)
+        ) as dep_total,
+        dep_avg
+    from customers
+    where month = $month and ($branch is null or branch = $branch) and dep_avg > 0
+),
+
+managers_now as (
+    select manager_id, any_value(manager_name) as manager_name
+    from managers
+    where month = $month
+    group by manager_id
+)
+
+select
+    c.customer_id,
+    c.customer_name,
+    c.manager_id,
+    m.manager_name,
+    c.branch,
+    c.dep_total,
+    c.dep_avg,
+    cast(c.dep_total - c.dep_avg as decimal(18, 2)) as deviation_amount,
+    (c.dep_total - c.dep_avg) / c.dep_avg as deviation,
+    abs(c.dep_total - c.dep_avg) > cast(coalesce($threshold, 0.03) as decimal(9, 6)) * c.dep_avg as flagged
+from customers_now as c
+left join managers_now as m on m.manager_id = c.manager_id
+order by flagged desc, abs(c.dep_total - c.dep_avg) desc, c.customer_id

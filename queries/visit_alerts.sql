@@ -1,0 +1,144 @@
+-- Deposit-triggered visit alerts (seed 001, table 8): customers whose point-in-time deposits
+-- rose by more than the first threshold this month, the visitor role the rise calls for, and
+-- whether an on-site visit by someone of at least that role was recorded that month.
+-- Grain: one row per customer past the first threshold.
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches), $threshold_manager (optional, NULL = 1000000 yuan), $threshold_lead (optional, NULL = 2000000 yuan), $threshold_vp (optional, NULL = 5000000 yuan).
+-- The page binds the thresholds from settings (visit_threshold_manager / _lead / _vp).
+-- deposit_increase = this month's total point-in-time deposits (four kinds) minus last
+-- month's for the same customer; a customer new this month counts from 0; a sub-branch
+-- without the previous calendar month stored yields no alerts. Strictly more than a
+-- threshold triggers it: above threshold_vp → 分管行长, above threshold_lead → 团队负责人,
+-- above threshold_manager → 客户经理 (roles rank 客户经理 < 团队负责人 < 分管行长).
+-- visited: a visit with method 上门 to the same customer dated in the same month by a
+-- visitor whose role ranks at least the required one (no role recorded = 客户经理; a
+-- higher role satisfies a lower requirement). Extras after visited: manager_name,
+-- segment, prev_total, dep_total, is_new_customer, required_rank, best_visit_role,
+-- onsite_visits, last_onsite_date.
+with periods as (
+    select strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev
+),
+
+thresholds as (
+    select
+        cast(coalesce($threshold_manager, 1000000) as decimal(18, 2)) as manager_level,
+        cast(coalesce($threshold_lead, 2000000) as decimal(18, 2)) as lead_level,
+        cast(coalesce($threshold_vp, 5000000) as decimal(18, 2)) as vp_level
+),
+
+customers_now as (
+    select
+        customer_id,
+        any_value(customer_name) as customer_name,
+        min(manager_id) as manager_id,
+        min(branch) as branch,
+        any_value(
+            coalesce(
+                segment,
+                case
+                    when loan_offline > 0 then '线下授信'
+                    when loan_online > 0 then '线上授信'
+                    else '非授信'
+                end
+            )
+        ) as segment,
+        sum(
+            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
+            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
+        ) as dep_total
+    from customers
+    where month = $month
+    group by customer_id
+),
+
+customers_prev as (
+    select
+        customers.customer_id,
+        sum(
+            coalesce(customers.dep_settlement, 0) + coalesce(customers.dep_pure, 0)
+            + coalesce(customers.dep_margin, 0) + coalesce(customers.dep_savings, 0)
+        ) as dep_total
+    from customers, periods
+    where customers.month = periods.month_prev
+    group by customers.customer_id
+),
+
+branches_prev as (
+    select distinct customers.branch
+    from customers, periods
+    where customers.month = periods.month_prev
+),
+
+onsite_visits as (
+    select
+        customer_id,
+        count(*) as onsite_visits,
+        max(
+            case coalesce(visitor_role, '客户经理')
+                when '分管行长' then 3
+                when '团队负责人' then 2
+                else 1
+            end
+        ) as best_rank,
+        max(visit_date) as last_onsite_date
+    from visits
+    where month = $month and method = '上门'
+    group by customer_id
+),
+
+increases as (
+    select
+        cur.customer_id,
+        cur.customer_name,
+        cur.manager_id,
+        cur.branch,
+        cur.segment,
+        cast(coalesce(prev.dep_total, 0) as decimal(18, 2)) as prev_total,
+        cast(cur.dep_total as decimal(18, 2)) as dep_total,
+        cast(cur.dep_total - coalesce(prev.dep_total, 0) as decimal(18, 2)) as deposit_increase,
+        prev.customer_id is null as is_new_customer
+    from customers_now as cur
+    semi join branches_prev on branches_prev.branch = cur.branch
+    left join customers_prev as prev on prev.customer_id = cur.customer_id
+    where $branch is null or cur.branch = $branch
+),
+
+alerts as (
+    select
+        increases.*,
+        case
+            when increases.deposit_increase > thresholds.vp_level then 3
+            when increases.deposit_increase > thresholds.lead_level then 2
+            else 1
+        end as required_rank
+    from increases, thresholds
+    where increases.deposit_increase > thresholds.manager_level
+),
+
+managers_now as (
+    select manager_id, any_value(manager_name) as manager_name
+    from managers
+    where month = $month
+    group by manager_id
+)
+
+select
+    a.customer_id,
+    a.customer_name,
+    a.manager_id,
+    a.branch,
+    a.deposit_increase,
+    case a.required_rank when 3 then '分管行长' when 2 then '团队负责人' else '客户经理' end as required_role,
+    coalesce(v.best_rank, 0) >= a.required_rank as visited,
+    m.manager_name,
+    a.segment,
+    a.prev_total,
+    a.dep_total,
+    a.is_new_customer,
+    a.required_rank,
+    case v.best_rank when 3 then '分管行长' when 2 then '团队负责人' when 1 then '客户经理' end as best_visit_role,
+    coalesce(v.onsite_visits, 0) as onsite_visits,
+    v.last_onsite_date
+from alerts as a
+left join onsite_visits as v on v.customer_id = a.customer_id
+left join managers_now as m on m.manager_id = a.manager_id
+order by a.required_rank desc, a.deposit_increase desc, a.customer_id
