@@ -1,0 +1,396 @@
+"""Prospect lists from the existing book (存量客户深挖): whom a manager should call next.
+
+Each list is one query in ``queries/prospect_*.sql``; the functions here fill in the
+defaults from settings and build the balanced-growth list out of the others.
+
+``source`` is either a DuckDB connection or a page's ``ctx.run`` (a callable
+``run(name, **params)``): with ``ctx.run`` the lists come through the page's cache and
+are already masked in training mode, and so is every frame built from them.
+
+The lists:
+
+- 无贷转有贷 (:func:`no_loan`): non-credit customers with month-end deposits of at least
+  ``prospect_min_deposit`` yuan, or payroll, or a basic account with us;
+- 到期续贷 (:func:`maturing`): loans maturing within ``prospect_maturity_days`` days after
+  the end of the data month;
+- 产品覆盖 (:func:`coverage`): per manager, how many customers use payroll, a basic
+  account and each of 三小一卡;
+- 产品缺口 (:func:`gaps`): customers without a product their profile suggests (rules in
+  ``queries/prospect_gaps.sql`` and :data:`GAP_RULES`);
+- 睡眠客户 (:func:`dormant`): no balances and no products in each of the last
+  ``prospect_dormant_months`` months;
+- 均衡发展 (:func:`balanced_growth`): for each customer manager short of the 25/30/50
+  structure, the segment to work on first and candidates from the lists above, by the
+  rules in :data:`CANDIDATE_SOURCES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+import pandas as pd
+
+from . import export, queries, scorecard, settings
+
+Runner = Callable[..., pd.DataFrame]
+
+SEGMENT_OFFLINE, SEGMENT_ONLINE, SEGMENT_NON_CREDIT = "线下授信", "线上授信", "非授信"
+SEGMENTS = (SEGMENT_OFFLINE, SEGMENT_ONLINE, SEGMENT_NON_CREDIT)
+# manager_mix columns for each segment: (actual, target, gap).
+SEGMENT_COLUMNS = {
+    SEGMENT_OFFLINE: ("offline_credit", "target_offline", "gap_offline"),
+    SEGMENT_ONLINE: ("online_credit", "target_online", "gap_online"),
+    SEGMENT_NON_CREDIT: ("non_credit", "target_non_credit", "gap_non_credit"),
+}
+# Customer kinds that are firms (企业); the rest (个人, 农户, 个体工商户...) are people
+# or sole traders, for whom an online loan is the usual first loan.
+FIRM_MARKERS = ("企业", "公司")
+
+# Where the candidates for a short segment come from, and what the manager does with them.
+CANDIDATE_SOURCES = {
+    SEGMENT_OFFLINE: ("无贷转有贷", "从无贷转有贷清单营销线下授信（线下、线上都缺时取企业客户）"),
+    SEGMENT_ONLINE: ("无贷转有贷", "从无贷转有贷清单营销线上贷款（线下、线上都缺时取个人、个体工商户、农户）"),
+    SEGMENT_NON_CREDIT: ("代发工资缺口", "营销存款达标而未代发的企业代发工资，带动员工开户"),
+}
+
+GAP_RULES = {
+    "基本户": "授信客户（线下、线上）中的企业和个体工商户未开基本户",
+    "代发工资": "企业客户月末存款达到代发门槛而未代发工资",
+    "现金管理": "企业客户结算存款达到门槛而未开通现金管理",
+    "票据贴现": "线下授信企业客户未开通票据贴现",
+    "国际结算": "进出口、外贸、跨境、国际贸易行业的客户未开通国际结算",
+    "信用卡": "授信客户（企业客户为其负责人）未持有信用卡",
+}
+
+_CUSTOMER = {
+    "customer_name": ("客户名称", "text"),
+    "customer_id": ("客户号", "text"),
+    "branch": ("所属支行", "text"),
+    "manager_name": ("客户经理", "text"),
+}
+# Column specs for ui.table / export (``{"col": ("中文表头", kind)}``), one per list.
+COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "no_loan": {
+        **_CUSTOMER,
+        "customer_kind": ("客户类型", "text"),
+        "industry": ("行业", "text"),
+        "deposits": ("月末存款", "wan"),
+        "dep_avg": ("月日均存款", "wan"),
+        "reasons": ("入选理由", "text"),
+        "phone": ("联系电话", "text"),
+    },
+    "maturing": {
+        **_CUSTOMER,
+        "segment": ("管户类型", "text"),
+        "loans": ("贷款余额", "wan"),
+        "credit_limit": ("授信额度", "wan"),
+        "loan_maturity": ("贷款到期日", "date"),
+        "days_left": ("距到期天数", "count"),
+        "deposits": ("月末存款", "wan"),
+        "settle_share": ("结算量占比", "pct"),
+        "overdue": ("逾期金额", "wan"),
+        "phone": ("联系电话", "text"),
+    },
+    "coverage": {
+        "manager_name": ("客户经理", "text"),
+        "branch": ("所属支行", "text"),
+        "customers": ("管户数", "count"),
+        "sanxiao_yika_rate": ("三小一卡覆盖率", "pct"),
+        "bill_discount_rate": ("票据贴现", "pct"),
+        "intl_settlement_rate": ("国际结算", "pct"),
+        "cash_mgmt_rate": ("现金管理", "pct"),
+        "credit_card_rate": ("信用卡", "pct"),
+        "payroll_rate": ("代发工资", "pct"),
+        "basic_account_rate": ("基本户", "pct"),
+    },
+    "gaps": {
+        **_CUSTOMER,
+        "segment": ("管户类型", "text"),
+        "customer_kind": ("客户类型", "text"),
+        "industry": ("行业", "text"),
+        "gaps": ("建议营销产品", "text"),
+        "deposits": ("月末存款", "wan"),
+        "dep_settlement": ("结算存款", "wan"),
+        "loans": ("贷款余额", "wan"),
+        "phone": ("联系电话", "text"),
+    },
+    "dormant": {
+        **_CUSTOMER,
+        "segment": ("管户类型", "text"),
+        "customer_kind": ("客户类型", "text"),
+        "industry": ("行业", "text"),
+        "open_date": ("开户日期", "date"),
+        "last_active_month": ("最近有余额或产品的月份", "text"),
+        "phone": ("联系电话", "text"),
+    },
+    "balanced": {
+        "manager_name": ("客户经理", "text"),
+        "branch": ("所属支行", "text"),
+        "offline_credit": ("线下授信户", "count"),
+        "online_credit": ("线上授信户", "count"),
+        "non_credit": ("非授信户", "count"),
+        "gap_offline": ("线下缺口", "count"),
+        "gap_online": ("线上缺口", "count"),
+        "gap_non_credit": ("非授信缺口", "count"),
+        "focus_segment": ("优先补足", "text"),
+        "approach": ("做法", "text"),
+        "candidate_count": ("候选客户数", "count"),
+        "candidate_names": ("候选客户", "text"),
+    },
+    "candidates": {
+        "manager_name": ("客户经理", "text"),
+        "segment": ("补足类型", "text"),
+        "source": ("来源清单", "text"),
+        "customer_name": ("客户名称", "text"),
+        "customer_id": ("客户号", "text"),
+        "customer_kind": ("客户类型", "text"),
+        "deposits": ("月末存款", "wan"),
+        "reasons": ("入选理由", "text"),
+        "phone": ("联系电话", "text"),
+    },
+}
+
+
+def runner(source) -> Runner:
+    """A ``run(name, **params)`` callable for a DuckDB connection or a page's ``ctx.run``."""
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        return lambda name, **params: queries.run(source, name, params)
+    if callable(source):
+        return source
+    raise TypeError("source 须为 DuckDB 连接或 ctx.run")
+
+
+def _or_setting(value, name: str):
+    return settings.get(name) if value is None else value
+
+
+def no_loan(source, month: str, branch: str | None = None, manager_id: str | None = None, min_deposit=None) -> pd.DataFrame:
+    """无贷转有贷: non-credit customers with deposits >= ``min_deposit`` yuan, payroll or a basic account."""
+    return runner(source)(
+        "prospect_no_loan",
+        month=month,
+        branch=branch,
+        manager_id=manager_id,
+        min_deposit=_or_setting(min_deposit, "prospect_min_deposit"),
+    )
+
+
+def maturing(source, month: str, branch: str | None = None, manager_id: str | None = None, days=None) -> pd.DataFrame:
+    """Loans maturing within ``days`` days after the end of ``month`` (renewal, deposit retention)."""
+    return runner(source)(
+        "prospect_maturing",
+        month=month,
+        branch=branch,
+        manager_id=manager_id,
+        days=int(_or_setting(days, "prospect_maturity_days")),
+    )
+
+
+def coverage(source, month: str, branch: str | None = None, manager_id: str | None = None) -> pd.DataFrame:
+    """Product coverage per manager: counts and shares of payroll, basic account and 三小一卡."""
+    return runner(source)("prospect_coverage", month=month, branch=branch, manager_id=manager_id)
+
+
+def gaps(
+    source,
+    month: str,
+    branch: str | None = None,
+    manager_id: str | None = None,
+    payroll_deposit=None,
+    cash_mgmt_deposit=None,
+) -> pd.DataFrame:
+    """Customers missing a product their profile suggests (:data:`GAP_RULES`), one row each."""
+    return runner(source)(
+        "prospect_gaps",
+        month=month,
+        branch=branch,
+        manager_id=manager_id,
+        payroll_deposit=_or_setting(payroll_deposit, "prospect_payroll_deposit"),
+        cash_mgmt_deposit=_or_setting(cash_mgmt_deposit, "prospect_cash_mgmt_deposit"),
+    )
+
+
+def dormant(source, month: str, branch: str | None = None, manager_id: str | None = None, months=None) -> pd.DataFrame:
+    """Customers with no balances and no products in each of the last ``months`` months."""
+    return runner(source)(
+        "prospect_dormant",
+        month=month,
+        branch=branch,
+        manager_id=manager_id,
+        window_months=int(_or_setting(months, "prospect_dormant_months")),
+    )
+
+
+def is_firm(kind) -> bool:
+    """Whether a customer kind is a firm (小微企业, 企业, 公司...)."""
+    return isinstance(kind, str) and any(marker in kind for marker in FIRM_MARKERS)
+
+
+def focus_segment(row) -> str | None:
+    """The short segment to work on first: the largest gap relative to its target.
+
+    Ties go to 线下授信, then 线上授信, then 非授信; None when nothing is short.
+    """
+    best, best_share = None, 0.0
+    for segment, (_, target_col, gap_col) in SEGMENT_COLUMNS.items():
+        gap, target = row.get(gap_col), row.get(target_col)
+        if gap is None or pd.isna(gap) or gap <= 0 or target is None or pd.isna(target) or target <= 0:
+            continue
+        share = float(gap) / float(target)
+        if share > best_share:
+            best, best_share = segment, share
+    return best
+
+
+def _candidates_for(short: list[str], pool_no_loan: pd.DataFrame, pool_payroll: pd.DataFrame):
+    """Candidate rows (with ``segment`` and ``source``) for one manager's short segments."""
+    frames = []
+    credit_short = [s for s in short if s in (SEGMENT_OFFLINE, SEGMENT_ONLINE)]
+    if credit_short:
+        firms = pool_no_loan["customer_kind"].map(is_firm).astype(bool)
+        for segment in credit_short:
+            if len(credit_short) == 2:
+                # Short of both: firms go for an offline loan, the others for an online one.
+                chosen = pool_no_loan[firms] if segment == SEGMENT_OFFLINE else pool_no_loan[~firms]
+            else:
+                chosen = pool_no_loan
+            frames.append(chosen.assign(segment=segment, source=CANDIDATE_SOURCES[segment][0]))
+    if SEGMENT_NON_CREDIT in short:
+        chosen = pool_payroll.assign(reasons="未代发工资")
+        frames.append(chosen.assign(segment=SEGMENT_NON_CREDIT, source=CANDIDATE_SOURCES[SEGMENT_NON_CREDIT][0]))
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def balanced_growth(
+    source,
+    month: str,
+    branch: str | None = None,
+    manager_id: str | None = None,
+    min_deposit=None,
+    payroll_deposit=None,
+    cash_mgmt_deposit=None,
+    limit: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """均衡发展: (one row per manager short of 25/30/50, the candidates for each short segment).
+
+    The summary has the manager's counts and gaps (from ``manager_mix``), the segment to
+    work on first (:func:`focus_segment`), what to do (:data:`CANDIDATE_SOURCES`), how many
+    candidates the book holds for it and the first ``limit`` of their names. Candidates:
+    a manager short of offline or online credit gets the manager's 无贷转有贷 customers
+    (short of both: firms for offline, the others for online); short of non-credit, the
+    firms with a payroll gap (代发 brings the employees' accounts). Largest deposits first.
+    """
+    run = runner(source)
+    limit = int(_or_setting(limit, "prospect_candidates"))
+    mix = run("manager_mix", month=month, branch=branch, **scorecard.mix_params())
+    if manager_id is not None:
+        mix = mix[mix["manager_id"] == manager_id]
+    pool = no_loan(run, month, branch, manager_id, min_deposit)
+    gap_list = gaps(run, month, branch, manager_id, payroll_deposit, cash_mgmt_deposit)
+    payroll_pool = gap_list[gap_list["gap_payroll"].fillna(False).astype(bool)]
+
+    summary_rows, candidate_frames = [], []
+    for _, manager in mix.iterrows():
+        short = [
+            segment
+            for segment, (_, _, gap_col) in SEGMENT_COLUMNS.items()
+            if pd.notna(manager.get(gap_col)) and manager.get(gap_col) > 0
+        ]
+        if not short:
+            continue
+        focus = focus_segment(manager)
+        mine = (pool["manager_id"] == manager["manager_id"]) & (pool["branch"] == manager["branch"])
+        mine_payroll = (payroll_pool["manager_id"] == manager["manager_id"]) & (
+            payroll_pool["branch"] == manager["branch"]
+        )
+        found = _candidates_for(short, pool[mine], payroll_pool[mine_payroll])
+        focus_candidates = found[found["segment"] == focus] if found is not None else None
+        names = (
+            "、".join(str(n) for n in focus_candidates["customer_name"].head(limit))
+            if focus_candidates is not None
+            else ""
+        )
+        summary_rows.append(
+            {
+                "manager_id": manager["manager_id"],
+                "manager_name": manager["manager_name"],
+                "branch": manager["branch"],
+                "offline_credit": manager["offline_credit"],
+                "online_credit": manager["online_credit"],
+                "non_credit": manager["non_credit"],
+                "gap_offline": manager["gap_offline"],
+                "gap_online": manager["gap_online"],
+                "gap_non_credit": manager["gap_non_credit"],
+                "short_segments": "、".join(short),
+                "focus_segment": focus,
+                "approach": CANDIDATE_SOURCES[focus][1] if focus else "",
+                "candidate_count": 0 if focus_candidates is None else len(focus_candidates),
+                "candidate_names": names,
+            }
+        )
+        if found is not None:
+            found = found.assign(manager_id=manager["manager_id"], manager_name=manager["manager_name"])
+            found["focus"] = found["segment"] == focus
+            candidate_frames.append(found)
+
+    summary = pd.DataFrame(summary_rows, columns=[*_SUMMARY_COLUMNS])
+    candidate_cols = [
+        "manager_id",
+        "manager_name",
+        "branch",
+        "segment",
+        "focus",
+        "source",
+        "customer_id",
+        "customer_name",
+        "customer_kind",
+        "deposits",
+        "reasons",
+        "phone",
+    ]
+    if candidate_frames:
+        candidates = pd.concat(candidate_frames, ignore_index=True)[candidate_cols]
+        order = {s: i for i, s in enumerate(SEGMENTS)}
+        candidates = candidates.sort_values(
+            ["branch", "manager_id", "focus", "segment", "deposits", "customer_id"],
+            ascending=[True, True, False, True, False, True],
+            key=lambda col: col.map(order) if col.name == "segment" else col,
+        ).reset_index(drop=True)
+    else:
+        candidates = pd.DataFrame(columns=candidate_cols)
+    return summary, candidates
+
+
+_SUMMARY_COLUMNS = (
+    "manager_id",
+    "manager_name",
+    "branch",
+    "offline_credit",
+    "online_credit",
+    "non_credit",
+    "gap_offline",
+    "gap_online",
+    "gap_non_credit",
+    "short_segments",
+    "focus_segment",
+    "approach",
+    "candidate_count",
+    "candidate_names",
+)
+
+
+def managers(source, month: str, branch: str | None = None) -> pd.DataFrame:
+    """Managers for the page's filter: manager_id, manager_name, branch (from ``manager_mix``)."""
+    mix = runner(source)("manager_mix", month=month, branch=branch, **scorecard.mix_params())
+    return mix[["manager_id", "manager_name", "branch"]].drop_duplicates().reset_index(drop=True)
+
+
+def workbook(lists: dict[str, tuple[str, pd.DataFrame]], month: str, filters: dict | None = None) -> bytes:
+    """All lists in one xlsx, one sheet each: ``{key: (sheet title, frame)}`` with keys of :data:`COLUMNS`."""
+    sheets = [
+        (title, export.title_line(f"存量客户深挖·{title}", month, filters), frame, COLUMNS[key])
+        for key, (title, frame) in lists.items()
+    ]
+    return export.sheets_to_xlsx(sheets)

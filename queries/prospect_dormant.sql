@@ -1,0 +1,98 @@
+-- Dormant customers: customers still in the book who had no balances (loans, deposits, daily
+-- average, credit limit) and no products (payroll, basic account, 三小一卡) in each of the
+-- last $window_months months up to the data month.
+-- Grain: one row per customer of the month stored, and dormant, in every month of the window
+-- (a customer missing from a month of the window, or a window reaching before the stored
+-- months, is not listed: the data cannot show the customer dormant for that long).
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
+--   $manager_id (optional, NULL = all managers), $window_months (number of months, >= 1).
+-- last_active_month: the latest stored month up to $month in which the customer had a balance
+-- or a product (NULL = none stored).
+-- customer_name and phone are personal data (masked in training mode).
+-- Order: last active month (never active first), then customer id.
+with calendar as (
+    select strftime(
+        cast($month || '-01' as date) - to_months(greatest(cast($window_months as integer), 1) - 1),
+        '%Y-%m'
+    ) as first_month,
+    greatest(cast($window_months as integer), 1) as window_months
+),
+
+history as (
+    select
+        customer_id,
+        month,
+        (
+            coalesce(loan_offline, 0) > 0 or coalesce(loan_online, 0) > 0
+            or coalesce(credit_limit, 0) > 0
+            or coalesce(dep_settlement, 0) > 0 or coalesce(dep_pure, 0) > 0
+            or coalesce(dep_margin, 0) > 0 or coalesce(dep_savings, 0) > 0
+            or coalesce(dep_avg, 0) > 0
+            or coalesce(has_payroll, false) or coalesce(has_basic_account, false)
+            or coalesce(has_bill_discount, false) or coalesce(has_intl_settlement, false)
+            or coalesce(has_cash_mgmt, false) or coalesce(has_credit_card, false)
+        ) as active
+    from customers
+    where month <= $month
+),
+
+book as (
+    select *
+    from customers
+    where
+        month = $month
+        and ($branch is null or branch = $branch)
+        and ($manager_id is null or manager_id = $manager_id)
+),
+
+window_summary as (
+    select
+        h.customer_id,
+        count(distinct h.month) as months_stored,
+        count(*) filter (where h.active) as active_rows
+    from history as h
+    cross join calendar as c
+    where h.month >= c.first_month
+    group by h.customer_id
+),
+
+last_active as (
+    select customer_id, max(month) as last_active_month
+    from history
+    where active
+    group by customer_id
+),
+
+roster as (
+    select manager_id, any_value(manager_name) as manager_name
+    from managers
+    where month = $month
+    group by manager_id
+)
+
+select
+    b.customer_id,
+    b.customer_name,
+    b.branch,
+    b.manager_id,
+    r.manager_name,
+    coalesce(
+        b.segment,
+        case
+            when b.loan_offline > 0 then '线下授信'
+            when b.loan_online > 0 then '线上授信'
+            else '非授信'
+        end
+    ) as segment,
+    b.customer_kind,
+    b.industry,
+    b.open_date,
+    la.last_active_month,
+    b.phone
+from book as b
+cross join calendar as c
+join window_summary as w on w.customer_id = b.customer_id
+left join last_active as la on la.customer_id = b.customer_id
+left join roster as r on r.manager_id = b.manager_id
+where w.active_rows = 0 and w.months_stored = c.window_months
+order by la.last_active_month nulls first, b.customer_id

@@ -1,0 +1,116 @@
+-- Product gaps: customers who do not use a product their profile suggests.
+-- Grain: one row per customer of the month with at least one gap.
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
+--   $manager_id (optional, NULL = all managers), $payroll_deposit (yuan),
+--   $cash_mgmt_deposit (yuan).
+-- The rules (a business = customer kind other than 个人/农户/自然人, or, without a kind, a
+-- name with 公司/厂/店/合作社/个体/商行/经营部/中心; a firm = a kind containing 企业 or 公司,
+-- or, without a kind, a name with 公司):
+--   基本户   credit customers (线下/线上授信) that are businesses without a basic account;
+--   代发工资 firms with month-end deposits >= $payroll_deposit without payroll;
+--   现金管理 firms with settlement deposits >= $cash_mgmt_deposit without cash management;
+--   票据贴现 offline-credit (线下授信) firms without bill discount;
+--   国际结算 businesses in a trading industry (进出口/外贸/跨境/国际贸易) without
+--            international settlement;
+--   信用卡   credit customers (for a business: its owner) without a credit card.
+-- customer_name and phone are personal data (masked in training mode).
+-- Order: number of gaps, then deposits, largest first.
+with book as (
+    select
+        *,
+        coalesce(
+            segment,
+            case
+                when loan_offline > 0 then '线下授信'
+                when loan_online > 0 then '线上授信'
+                else '非授信'
+            end
+        ) as segment_rule,
+        cast(coalesce(loan_offline, 0) + coalesce(loan_online, 0) as decimal(18, 2)) as loans,
+        cast(
+            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
+            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
+            as decimal(18, 2)
+        ) as deposits,
+        case
+            when customer_kind is not null then customer_kind not in ('个人', '农户', '自然人')
+            else regexp_matches(customer_name, '公司|厂|店|合作社|个体|商行|经营部|中心')
+        end as is_business,
+        case
+            when customer_kind is not null then customer_kind like '%企业%' or customer_kind like '%公司%'
+            else customer_name like '%公司%'
+        end as is_firm
+    from customers
+    where
+        month = $month
+        and ($branch is null or branch = $branch)
+        and ($manager_id is null or manager_id = $manager_id)
+),
+
+roster as (
+    select manager_id, any_value(manager_name) as manager_name
+    from managers
+    where month = $month
+    group by manager_id
+),
+
+flagged as (
+    select
+        *,
+        segment_rule in ('线下授信', '线上授信') and is_business
+            and not coalesce(has_basic_account, false) as gap_basic_account,
+        is_firm and deposits >= $payroll_deposit and not coalesce(has_payroll, false) as gap_payroll,
+        is_firm and coalesce(dep_settlement, 0) >= $cash_mgmt_deposit
+            and not coalesce(has_cash_mgmt, false) as gap_cash_mgmt,
+        segment_rule = '线下授信' and is_firm
+            and not coalesce(has_bill_discount, false) as gap_bill_discount,
+        is_business and coalesce(regexp_matches(industry, '进出口|外贸|跨境|国际贸易'), false)
+            and not coalesce(has_intl_settlement, false) as gap_intl_settlement,
+        segment_rule in ('线下授信', '线上授信')
+            and not coalesce(has_credit_card, false) as gap_credit_card
+    from book
+),
+
+gaps as (
+    select
+        *,
+        concat_ws(
+            '、',
+            case when gap_basic_account then '基本户' end,
+            case when gap_payroll then '代发工资' end,
+            case when gap_cash_mgmt then '现金管理' end,
+            case when gap_bill_discount then '票据贴现' end,
+            case when gap_intl_settlement then '国际结算' end,
+            case when gap_credit_card then '信用卡' end
+        ) as gaps,
+        cast(gap_basic_account as integer) + cast(gap_payroll as integer)
+        + cast(gap_cash_mgmt as integer) + cast(gap_bill_discount as integer)
+        + cast(gap_intl_settlement as integer) + cast(gap_credit_card as integer) as gap_count
+    from flagged
+)
+
+select
+    g.customer_id,
+    g.customer_name,
+    g.branch,
+    g.manager_id,
+    r.manager_name,
+    g.segment_rule as segment,
+    g.customer_kind,
+    g.industry,
+    g.loans,
+    g.deposits,
+    g.dep_settlement,
+    g.gaps,
+    g.gap_count,
+    g.gap_basic_account,
+    g.gap_payroll,
+    g.gap_cash_mgmt,
+    g.gap_bill_discount,
+    g.gap_intl_settlement,
+    g.gap_credit_card,
+    g.phone
+from gaps as g
+left join roster as r on r.manager_id = g.manager_id
+where g.gap_count > 0
+order by g.gap_count desc, g.deposits desc, g.customer_id

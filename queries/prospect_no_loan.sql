@@ -1,0 +1,78 @@
+-- 无贷转有贷: non-credit customers who are loan prospects because they keep sizable deposits
+-- with us, or have payroll (代发工资) or a basic account (基本户) here.
+-- Grain: one row per non-credit customer of the month that meets at least one of the three.
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
+--   $manager_id (optional, NULL = all managers), $min_deposit (yuan: month-end deposits of the
+--   four kinds at or above it qualify).
+-- Segment: the stored one, else the contract's rule (offline loan > 0, else online loan > 0).
+-- customer_name and phone are personal data (masked in training mode).
+-- Order: deposits largest first, then customer id.
+with book as (
+    select
+        *,
+        coalesce(
+            segment,
+            case
+                when loan_offline > 0 then '线下授信'
+                when loan_online > 0 then '线上授信'
+                else '非授信'
+            end
+        ) as segment_rule,
+        cast(
+            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
+            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
+            as decimal(18, 2)
+        ) as deposits
+    from customers
+    where
+        month = $month
+        and ($branch is null or branch = $branch)
+        and ($manager_id is null or manager_id = $manager_id)
+),
+
+roster as (
+    select manager_id, any_value(manager_name) as manager_name
+    from managers
+    where month = $month
+    group by manager_id
+),
+
+prospects as (
+    select
+        *,
+        deposits >= $min_deposit as deposit_qualifies,
+        coalesce(has_payroll, false) as payroll,
+        coalesce(has_basic_account, false) as basic_account
+    from book
+    where
+        segment_rule = '非授信'
+        and coalesce(loan_offline, 0) + coalesce(loan_online, 0) = 0
+)
+
+select
+    p.customer_id,
+    p.customer_name,
+    p.branch,
+    p.manager_id,
+    r.manager_name,
+    p.customer_kind,
+    p.industry,
+    p.deposits,
+    p.dep_avg,
+    p.dep_settlement,
+    p.dep_pure,
+    p.dep_savings,
+    p.payroll as has_payroll,
+    p.basic_account as has_basic_account,
+    concat_ws(
+        '、',
+        case when p.deposit_qualifies then '存款达标' end,
+        case when p.payroll then '代发工资' end,
+        case when p.basic_account then '基本户' end
+    ) as reasons,
+    p.open_date,
+    p.phone
+from prospects as p
+left join roster as r on r.manager_id = p.manager_id
+where p.deposit_qualifies or p.payroll or p.basic_account
+order by p.deposits desc, p.customer_id
