@@ -194,6 +194,43 @@ def undo(con: duckdb.DuckDBPyConnection, ingest_id: int) -> dict:
     return {"ingest_id": ingest_id, "table": table_name, "removed": removed, "restored": restored}
 
 
+DEMO_FILE_NAME = "演示数据"
+
+
+def real_ingests(con: duckdb.DuckDBPyConnection) -> int:
+    """How many ingests of real (not demo) data are in force."""
+    return con.execute(
+        "select count(*) from ingest_log where undone_at is null and file_name <> $f", {"f": DEMO_FILE_NAME}
+    ).fetchall()[0][0]
+
+
+def clear_demo(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove the demo bank's rows, keeping every uploaded row; return how many rows went.
+
+    The demo's ingests are marked undone, so the history shows what happened.
+    """
+    ids = [r[0] for r in con.execute(
+        "select ingest_id from ingest_log where file_name = $f and undone_at is null", {"f": DEMO_FILE_NAME}
+    ).fetchall()]
+    removed = 0
+    con.execute("begin transaction")
+    try:
+        for table in contract.TABLES:
+            removed += con.execute(f"delete from {table} where ingest_id in (select unnest($ids))", {"ids": ids}).fetchall()[0][0]
+            con.execute(f"delete from {table}_replaced where ingest_id in (select unnest($ids))", {"ids": ids})
+        con.execute(
+            "update ingest_log set undone_at = $at where ingest_id in (select unnest($ids))",
+            {"ids": ids, "at": datetime.now().replace(microsecond=0)},
+        )
+        con.execute("insert or replace into meta values ('demo', 'false')")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    con.execute("checkpoint")
+    return removed
+
+
 def history(con: duckdb.DuckDBPyConnection):
     """The ingest log as a DataFrame, newest first."""
     return con.execute(
