@@ -265,6 +265,20 @@ PROFILES = [
 # Share of a month's customers whose deposits jump by 1–2 m, 2–5 m, over 5 m yuan.
 JUMP_RATES = (0.0015, 0.0010, 0.0006)
 JUMP_MIN_PER_MONTH = 4.0
+# New customers arrive more in the 开门红 months: a calendar month's weight in the year's
+# arrivals (1.0 when not listed); the year's arrivals weigh 13.5 in all.
+JOIN_MONTH_WEIGHT = {1: 1.6, 2: 1.5, 3: 1.4}
+# Product take-up and segment switches run at a yearly pace: windows shorter than this many
+# months see only their share of it (a three-month demo must not switch a whole year's worth).
+PACE_MONTHS = 13
+
+
+def month_weight(month: str) -> float:
+    """The weight of data month ``YYYY-MM`` in the year's new customers (开门红 months weigh more)."""
+    return JOIN_MONTH_WEIGHT.get(int(month[5:7]), 1.0)
+
+
+YEAR_WEIGHT = sum(month_weight(f"2000-{m:02d}") for m in range(1, 13))
 
 
 def default_end_month(today: date | None = None) -> str:
@@ -592,11 +606,11 @@ class _Builder:
         # New customers arrive more in the 开门红 months; the share present at the start shrinks
         # with a longer window so that the line grows about 1.5 % a month ("扩客群").
         start_share = max(0.55, 1 - 0.015 * last)
-        month_weight = [{1: 1.6, 2: 1.5, 3: 1.4}.get(int(m[5:7]), 1.0) for m in self.month_names[1:]]
+        weights = [month_weight(m) for m in self.month_names[1:]]
         cum, acc = [], start_share
         cum.append(start_share)
-        for w in month_weight:
-            acc += (1 - start_share) * w / sum(month_weight)
+        for w in weights:
+            acc += (1 - start_share) * w / sum(weights)
             cum.append(acc)
         if n > 1:
             join_case = "case " + " ".join(f"when u_join < {c:.9f} then {k}" for k, c in enumerate(cum[:-1]))
@@ -610,6 +624,8 @@ class _Builder:
         self.pool = pool
         uf, hf, zf, pickf = self.uf, self.hf, self.zf, self.pickf
         first_day = f"date '{self.month_names[0]}-01'"
+        pace = min(1.0, last / (PACE_MONTHS - 1))
+        to_online, to_non_credit = round(0.04 * pace, 6), round(0.015 * pace, 6)
 
         ind_word = "case industry " + " ".join(
             f"when '{k}' then {pickf(list(v), 'hp', 'iw')}" for k, v in INDUSTRY_WORDS.items()
@@ -670,9 +686,10 @@ class _Builder:
                 case when {uf('hp', 'leave')} < {leave_p} and join_idx < {last}
                      then join_idx + 1 + ({hf('hp', 'lv')} % ({last} - join_idx))::int else {n} end as leave_idx,
                 case when {n} < 2 then seg0
-                     when seg0 = '非授信' and u_sw < 0.04 then '线上授信'
-                     when seg0 <> '非授信' and u_sw < 0.015 then '非授信' else seg0 end as seg1,
-                case when {n} < 2 or not (u_sw < 0.04 and seg0 = '非授信' or u_sw < 0.015 and seg0 <> '非授信')
+                     when seg0 = '非授信' and u_sw < {to_online} then '线上授信'
+                     when seg0 <> '非授信' and u_sw < {to_non_credit} then '非授信' else seg0 end as seg1,
+                case when {n} < 2 or not (u_sw < {to_online} and seg0 = '非授信'
+                                          or u_sw < {to_non_credit} and seg0 <> '非授信')
                      then {n}
                      else greatest(join_idx + 1, 1 + ({hf('hp', 'swi')} % {max(1, last)})::int) end as switch_idx,
                 {kind_case} as kind,
@@ -854,6 +871,15 @@ class _Builder:
         )
         return band, amount
 
+    def take_up_terms(self) -> tuple[int, int]:
+        """``(offset, span)`` of month ``idx``'s product take-up ``0.85 + 0.15 * (idx + offset) / span``.
+
+        Take-up rises 15 points over a year to 1.0 in the latest month; a shorter window sees
+        only its months' share of that rise.
+        """
+        span = max(self.n_months, PACE_MONTHS)
+        return 1 + span - self.n_months, span
+
     def month_sql(self, idx: int) -> tuple[str, str]:
         """SQL pieces shared by the month's customers and visits: present rows with segment and jump."""
         month = self.month_names[idx]
@@ -877,6 +903,7 @@ class _Builder:
         uf, zf = self.uf, self.zf
         _, jump_amount = self.jump_sql(idx)
         mon = int(month[5:7])
+        offset, span = self.take_up_terms()
         season = {3: 1.04, 6: 1.04, 9: 1.04, 12: 1.05, 1: 1.02}.get(mon, 1.0)
         month_end = f"(date '{month}-01' + interval 1 month - interval 1 day)::date"
         days = f"extract(day from {month_end})"
@@ -937,7 +964,7 @@ class _Builder:
                      when {uf('hm', 'dv')} < 0.065 then 0.04 + 0.08 * {uf('hm', 'dvx')}
                      else least(0.028, greatest(-0.028, 0.01 * {zf('hm', 'dvz')})) end as dev,
                 greatest(w_s + w_p + w_m + w_v, 1e-9) as w_sum,
-                0.85 + 0.15 * ({idx} + 1) / {self.n_months} as take_up,
+                0.85 + 0.15 * ({idx} + {offset}) / {span} as take_up,
                 case when seg = '线上授信' and not (seg0 = '线下授信') then 365 else term_off end as term,
                 {month_end} as month_end
             from p
@@ -1073,8 +1100,111 @@ class _Builder:
         """
         self._insert("grids", exprs, sql)
 
+    def build_flows(self) -> None:
+        """Per sub-branch and month: the book's levels and what came in that month (``demo_flows``).
+
+        Activities hand out these flows and the targets are set from them, so that the campaign
+        page's 新开户数 and 新增存款 match the customers who actually joined. What came in: the
+        customers who opened their account that month with their deposits and loans (up to
+        5 m yuan each), and the customers who took up a basic account or payroll that month.
+        The first month has no earlier snapshot; its flows follow the later months' pace (or a
+        nominal 1.5 % of the book for a one-month demo).
+        """
+        self.frame(
+            "demo_months",
+            pd.DataFrame(
+                [
+                    {"idx": idx, "month": m, "w10": round(10 * month_weight(m)),
+                     "first_day": date(int(m[:4]), int(m[5:7]), 1)}
+                    for idx, m in enumerate(self.month_names)
+                ]
+            ),
+        )
+        # The later months' pace per unit of month weight, or for a one-month demo a nominal
+        # 1.5 % of the book a month whose newcomers look like the book's average customer.
+        if self.n_months > 1:
+            first = {
+                "accounts": "r.accounts * fl.w", "basic": "r.basic * fl.w", "payroll": "r.payroll * fl.w",
+                "deposits": "r.deposits * fl.w", "loans": "r.loans * fl.w",
+            }
+        else:
+            first = {
+                "accounts": "fl.n * 0.015 * fl.w", "basic": "fl.n * 0.015 * fl.w * 0.4",
+                "payroll": "fl.n * 0.015 * fl.w * 0.15", "deposits": "fl.dep * 0.015 * fl.w",
+                "loans": "fl.loans * 0.015 * fl.w * 0.8",
+            }
+        total = "c.dep_settlement + c.dep_pure + c.dep_margin + c.dep_savings"
+        # The month a customer takes up a product: its draw f is below the take-up from month
+        # floor((f - a) / b) + 1 on (a + b * idx is the take-up), or from joining if later.
+        offset, span = self.take_up_terms()
+        a, b = 0.85 + 0.15 * offset / span, 0.15 / span
+
+        def taken_up(flag: str) -> str:
+            return f"greatest(join_idx, greatest(0, floor(({flag} - {a!r}) / {b!r}) + 1)::int)"
+
+        self.temp(
+            "demo_flows",
+            f"""
+            with taken as (
+                select branch, idx, count(*) filter (where product = 'basic') as new_basic,
+                    count(*) filter (where product = 'payroll') as new_payroll
+                from (
+                    select branch, 'basic' as product, {taken_up('f_basic')} as idx, leave_idx from demo_cust
+                    union all
+                    select branch, 'payroll', {taken_up('f_payroll')}, leave_idx from demo_cust
+                ) t
+                where idx >= 1 and idx < leave_idx and idx <= {self.last}
+                group by branch, idx
+            ),
+            lv as (
+                select c.branch, m.idx, any_value(m.w10) as w10, any_value(m.w10) / 10 as w,
+                    count(*) as n,
+                    count(*) filter (where c.segment = '线下授信') as n_off,
+                    count(*) filter (where c.segment = '线上授信') as n_on,
+                    count(*) filter (where c.segment = '非授信') as n_non,
+                    sum(c.dep_settlement) as dep_s, sum(c.dep_pure) as dep_p,
+                    sum(c.dep_margin) as dep_m, sum(c.dep_savings) as dep_v,
+                    sum({total}) as dep,
+                    sum(c.loan_offline + c.loan_online) as loans,
+                    -- newcomers: their account opened in the month of the snapshot; money beyond
+                    -- 5 m yuan a customer comes by the head office rather than by a salon
+                    count(*) filter (where c.open_date >= m.first_day) as joined,
+                    coalesce(sum(least({total}, 5000000)) filter (where c.open_date >= m.first_day), 0)
+                        as joined_dep,
+                    coalesce(sum(least(c.loan_offline + c.loan_online, 5000000))
+                        filter (where c.open_date >= m.first_day), 0) as joined_loans
+                from customers c join demo_months m on m.month = c.month
+                group by c.branch, m.idx
+            ),
+            d as (
+                select lv.*, coalesce(tk.new_basic, 0) as new_basic, coalesce(tk.new_payroll, 0) as new_payroll
+                from lv left join taken tk on tk.branch = lv.branch and tk.idx = lv.idx
+            ),
+            r as (
+                -- month weights are summed in whole tenths, exactly, whatever the order
+                select branch, sum(joined) / (sum(w10) / 10) as accounts,
+                    sum(new_basic) / (sum(w10) / 10) as basic, sum(new_payroll) / (sum(w10) / 10) as payroll,
+                    sum(joined_dep) / (sum(w10) / 10) as deposits, sum(joined_loans) / (sum(w10) / 10) as loans
+                from d where idx >= 1 group by branch
+            )
+            select fl.*,
+                case when fl.idx = 0 then {first['accounts']} else fl.joined end::double as f_accounts,
+                case when fl.idx = 0 then {first['basic']} else fl.new_basic end::double as f_basic,
+                case when fl.idx = 0 then {first['payroll']} else fl.new_payroll end::double as f_payroll,
+                case when fl.idx = 0 then {first['deposits']} else fl.joined_dep end::double as f_deposits,
+                case when fl.idx = 0 then {first['loans']} else fl.joined_loans end::double as f_loans
+            from d fl left join r on r.branch = fl.branch
+            """,
+        )
+
     def insert_activities(self, ingest_id: int) -> None:
-        """The seed's monthly plan per sub-branch (a few not held) and weekly salons in grid cells."""
+        """The seed's monthly plan per sub-branch (a few not held) and weekly salons in grid cells.
+
+        Campaigns and salons share out what came in to their sub-branch that month
+        (``demo_flows``): each takes a weighted part of most of the newcomers (75–95 %), of
+        their deposits (60–90 %) and of their loans (45–75 %); the rest came in by other ways.
+        Meetings, trainings and staff care bring nothing.
+        """
         plan = pd.DataFrame(
             [
                 {"plan_month": mon, "plan_no": k, "activity_name": name, "kind": kind}
@@ -1134,10 +1264,25 @@ class _Builder:
         staffed as (
             -- the cell's owner runs it, or else a manager of the sub-branch
             select placed.*, g.grid_id as cell_id, g.grid_type,
-                coalesce(g.owner_book, br.first_book + ({h(key, _lit('mb'))} % br.n_books)::int) as book
+                coalesce(g.owner_book, br.first_book + ({h(key, _lit('mb'))} % br.n_books)::int) as book,
+                -- its pull, in whole units so that the shares add up exactly: a campaign draws
+                -- several times a salon; about one salon in five brings nobody
+                case when placed.kind = 'campaign' then 300 + ({h(key, _lit('aw'))} % 400)::int
+                     when placed.kind = 'salon' and {u(key, _lit('a0'))} >= 0.2
+                     then 30 + ({h(key, _lit('aw'))} % 120)::int
+                     else 0 end as pull
             from placed
             join demo_grid_dim g on g.grid_no = placed.grid_no
             join demo_branches br on br.branch_no = placed.branch_no
+        ),
+        shared as (
+            select s.*, fl.f_accounts, fl.f_basic, fl.f_payroll, fl.f_deposits, fl.f_loans,
+                s.pull / nullif(sum(s.pull) over (partition by s.branch_no, s.idx), 0) as part,
+                0.75 + 0.20 * {u('s.idx', 's.branch_no', _lit('sa'))} as take_accounts,
+                0.60 + 0.30 * {u('s.idx', 's.branch_no', _lit('sd'))} as take_deposits,
+                0.45 + 0.30 * {u('s.idx', 's.branch_no', _lit('sl'))} as take_loans
+            from staffed s
+            left join demo_flows fl on fl.branch = s.branch and fl.idx = s.idx
         )
         select {', '.join(f'{v} as {k}' for k, v in exprs.items())}
         from (
@@ -1145,83 +1290,147 @@ class _Builder:
                 case when s.kind in ('campaign', 'salon') then bm.manager_id end as manager_id,
                 case when s.kind = 'salon' or s.activity_name like '%园区%' and s.kind = 'campaign'
                      then s.cell_id end as grid_id,
-                case s.kind when 'campaign' then 4 + ({h(key, _lit('na'))} % 20)::int
-                            when 'salon' then ({h(key, _lit('na'))} % 7)::int else 0 end as new_accounts,
-                case s.kind when 'campaign' then 1 + ({h(key, _lit('nb'))} % 6)::int
-                            when 'salon' then ({h(key, _lit('nb'))} % 3)::int else 0 end as new_basic_accounts,
-                case s.kind when 'campaign' then ({h(key, _lit('np'))} % 5)::int
-                            when 'salon' then ({h(key, _lit('np'))} % 2)::int else 0 end as new_payroll,
-                round(case s.kind when 'campaign' then 5e5 + 9.5e6 * {u(key, _lit('nd'))}
-                                  when 'salon' then 3e6 * pow({u(key, _lit('nd'))}, 2) else 0 end, -2)::decimal(18, 2)
-                    as new_deposits,
-                round(case when s.kind = 'campaign' then 8e6 * {u(key, _lit('nl'))}
-                           when s.kind = 'salon' and {u(key, _lit('nl0'))} < 0.4 then 5e6 * {u(key, _lit('nl'))}
-                           else 0 end, -2)::decimal(18, 2) as new_loans
-            from staffed s
+                -- whole accounts by random rounding, so that small shares still add up on average
+                floor(coalesce(s.f_accounts * s.take_accounts * s.part, 0) + {u(key, _lit('ra'))})::int
+                    as new_accounts,
+                floor(coalesce(s.f_basic * s.take_accounts * s.part, 0) + {u(key, _lit('rb'))})::int
+                    as new_basic_accounts,
+                floor(coalesce(s.f_payroll * s.take_accounts * s.part, 0) + {u(key, _lit('rp'))})::int
+                    as new_payroll,
+                round(coalesce(s.f_deposits * s.take_deposits * s.part, 0), -2)::decimal(18, 2) as new_deposits,
+                round(coalesce(s.f_loans * s.take_loans * s.part, 0), -2)::decimal(18, 2) as new_loans
+            from shared s
             left join demo_book_month bm on bm.book = s.book and bm.idx = s.idx
         )
         """
         self._insert("activities", exprs, sql)
 
     def insert_targets(self, ingest_id: int) -> None:
-        """This year's targets per sub-branch and for the line, grown from the year-start book."""
+        """This year's targets per sub-branch and for the line, set from the sub-branch's own pace.
+
+        A target is the year-start level plus a year's worth of what the sub-branch brings in
+        at the pace of the stored months (per unit of month weight, 开门红 months weighing
+        more), times an ambition of 0.90–1.26 (a draw per sub-branch and one per metric). By
+        the end month a sub-branch has then done about (weight elapsed ÷ year weight) ÷ ambition
+        of a target: some ahead of time progress, some behind. 新开户数, 新开基本户数,
+        新增代发户数, 新增存款 and 新增贷款 follow what the activities reported; the
+        counts follow the net rise of the book; the balance targets are the year-start balance
+        plus 新增存款 (新增贷款), the four deposit kinds in proportion. When December of last
+        year is not stored, the year start is the end month less the pace since January.
+        """
         year = int(self.month_names[-1][:4])
-        base_month = f"{year - 1}-12" if f"{year - 1}-12" in self.month_names else self.month_names[0]
+        december = f"{year - 1}-12"
+        base_idx = self.month_names.index(december) if december in self.month_names else None
+        # Without December, the year start is the end month less the pace since January (the
+        # end month rather than the first: a first month has no deposit jumps yet).
+        end_no = int(self.month_names[-1][5:7])
+        since_january = 0.0 if base_idx is not None else sum(
+            month_weight(f"{year}-{m:02d}") for m in range(1, end_no + 1)
+        )
+        # the pace is read from the months with an earlier snapshot (all of them for one month)
+        rate_idx = list(range(1, self.n_months)) or [0]
+        rate_w = sum(month_weight(self.month_names[i]) for i in rate_idx)
         u = self.u
-        metric_sql = {
-            "管户数": ("count(*)", 0.10, 0.25, False),
-            "线下授信户数": ("count(*) filter (where segment = '线下授信')", 0.05, 0.20, False),
-            "线上授信户数": ("count(*) filter (where segment = '线上授信')", 0.25, 0.45, False),
-            "非授信户数": ("count(*) filter (where segment = '非授信')", 0.08, 0.25, False),
-            "贷款余额": ("sum(loan_offline + loan_online)", 0.10, 0.25, True),
-            "存款余额": ("sum(dep_settlement + dep_pure + dep_margin + dep_savings)", 0.10, 0.22, True),
-            "结算存款": ("sum(dep_settlement)", 0.10, 0.22, True),
-            "纯存款": ("sum(dep_pure)", 0.08, 0.25, True),
-            "保证金存款": ("sum(dep_margin)", 0.05, 0.20, True),
-            "储蓄存款": ("sum(dep_savings)", 0.10, 0.25, True),
-            "新开户数": ("count(*)", -0.82, -0.75, False),
-            "新开基本户数": ("count(*)", -0.93, -0.90, False),
-            "新增代发户数": ("count(*) filter (where has_payroll)", -0.85, -0.70, False),
+        counts = {"管户数": "n", "线下授信户数": "n_off", "线上授信户数": "n_on", "非授信户数": "n_non"}
+        flows = {"新开户数": "acc", "新开基本户数": "basic", "新增代发户数": "payroll"}
+        kinds = {"结算存款": "dep_s", "纯存款": "dep_p", "保证金存款": "dep_m", "储蓄存款": "dep_v"}
+        order = list(contract.METRICS)
+
+        def ambition(metric: str) -> str:
+            return (
+                f"(0.90 + 0.22 * {u('branch', _lit('amb'))}"
+                f" + 0.14 * {u('branch', str(order.index(metric)), _lit('tg'))})"
+            )
+
+        def year_start(col: str, rate: str) -> str:
+            return f"b.{col}" if base_idx is not None else f"(l.{col} - {rate} * {since_january})"
+
+        if self.n_months > 1:
+            level_rate = {col: f"(l.{col} - f.{col}) / {rate_w}" for col in counts.values()}
+        else:
+            level_rate = {col: f"f.{col} * 0.012" for col in counts.values()}
+        act_rate = {
+            col: f"coalesce(a.{col}, 0) / {rate_w}" for col in ("acc", "basic", "payroll", "dep", "loans")
         }
+
+        def kind_start(col: str) -> str:
+            # a deposit kind's year start: stored, or the end month's share of the total's
+            if base_idx is not None:
+                return f"b.{col}"
+            return f"l.{col} / nullif(l.dep, 0) * {year_start('dep', act_rate['dep'])}"
+        wide = [
+            *(f"{year_start(col, level_rate[col])}::double as y_{col}, {level_rate[col]}::double as r_{col}"
+              for col in counts.values()),
+            *(f"{act_rate[col]}::double as r_{col}" for col in act_rate),
+            f"{year_start('dep', act_rate['dep'])}::double as y_dep",
+            f"{year_start('loans', act_rate['loans'])}::double as y_loans",
+            *(f"{kind_start(col)}::double as y_{col}" for col in kinds.values()),
+        ]
         parts = []
-        for k, (name, (expr, g_lo, g_hi, is_money)) in enumerate(metric_sql.items()):
-            factor = f"(1 + {g_lo} + {g_hi - g_lo} * {u('branch', str(k), _lit('tg'))})"
-            value = (
-                f"round(greatest({expr}, 1) * {factor} / 10000) * 10000" if is_money
-                else f"greatest(round({expr} * {factor}), 1)"
-            )
+        for metric, col in counts.items():
+            # at least a 2 % rise, even where the segment shrank
             parts.append(
-                f"select branch, '{name}' as metric, ({value})::decimal(18, 2) as target from base group by branch"
+                f"select branch, '{metric}' as metric, greatest(round(y_{col} + greatest("
+                f"r_{col} * {YEAR_WEIGHT} * {ambition(metric)}, 0.02 * y_{col}, 1)), 1) as target from t"
             )
+        for metric, col in flows.items():
+            parts.append(
+                f"select branch, '{metric}', greatest(round(r_{col} * {YEAR_WEIGHT} * {ambition(metric)}), 1) from t"
+            )
+        for metric, col in (("新增存款", "dep"), ("新增贷款", "loans")):
+            parts.append(
+                f"select branch, '{metric}', greatest(round(r_{col} * {YEAR_WEIGHT} * {ambition(metric)} / 10000), 1)"
+                " * 10000 from t"
+            )
+        kind_parts = [
+            f"select t.branch, '{metric}' as metric, round(t.y_{col} * d.target / nullif(t.y_dep, 0)"
+            f" * (0.97 + 0.06 * {u('t.branch', str(order.index(metric)), _lit('kind'))}) / 10000) * 10000 as target"
+            " from t join balances d on d.branch = t.branch and d.metric = '存款余额'"
+            for metric, col in kinds.items()
+        ]
         exprs = {
             "year": str(year), "metric": "metric", "target": "target", "branch": "branch",
             "manager_id": "null", "ingest_id": str(int(ingest_id)),
         }
+        rate_list = ", ".join(str(i) for i in rate_idx)
         sql = f"""
-        with base as (select * from customers where month = '{base_month}'),
-        by_branch as ({' union all '.join(parts)}),
-        base_totals as (
-            select branch, sum(dep_settlement + dep_pure + dep_margin + dep_savings) as deposits,
-                sum(loan_offline + loan_online) as loans
-            from base group by branch
+        with acts as (
+            select a.branch, sum(a.new_accounts) as acc, sum(a.new_basic_accounts) as basic,
+                sum(a.new_payroll) as payroll, sum(a.new_deposits) as dep, sum(a.new_loans) as loans
+            from activities a join demo_months m on m.month = a.month
+            where m.idx in ({rate_list})
+            group by a.branch
         ),
-        flows as (
-            -- the year's new deposits and loans: the balance targets minus the year-start balances
-            select t.branch, '新增存款' as metric, t.target - bt.deposits as target
-            from by_branch t join base_totals bt on bt.branch = t.branch where t.metric = '存款余额'
+        t as (
+            select f.branch, {', '.join(wide)}
+            from demo_flows f
+            join demo_flows l on l.branch = f.branch and l.idx = {self.last}
+            join demo_flows b on b.branch = f.branch and b.idx = {base_idx if base_idx is not None else 0}
+            left join acts a on a.branch = f.branch
+            where f.idx = 0
+        ),
+        by_branch as ({' union all '.join(parts)}),
+        balances as (
+            -- the balance targets: the year-start balance plus the year's new money
+            select t.branch, '存款余额' as metric, round((t.y_dep + n.target) / 10000) * 10000 as target
+            from t join by_branch n on n.branch = t.branch and n.metric = '新增存款'
             union all
-            select t.branch, '新增贷款', t.target - bt.loans
-            from by_branch t join base_totals bt on bt.branch = t.branch where t.metric = '贷款余额'
+            select t.branch, '贷款余额', round((t.y_loans + n.target) / 10000) * 10000
+            from t join by_branch n on n.branch = t.branch and n.metric = '新增贷款'
+        ),
+        deposit_kinds as (
+            -- each kind grows with the whole balance, give or take 3 %
+            {' union all '.join(kind_parts)}
         ),
         per_branch as (
             select branch, metric, target from by_branch
-            union all
-            select branch, metric, round(greatest(target, 0) / 10000) * 10000 from flows
+            union all select branch, metric, target from balances
+            union all select branch, metric, greatest(target, 10000) from deposit_kinds
         ),
         all_rows as (
-            select branch, metric, target from per_branch
+            select branch, metric, target::decimal(18, 2) as target from per_branch
             union all
-            select null, metric, sum(target) from per_branch group by metric
+            select null, metric, sum(target)::decimal(18, 2) from per_branch group by metric
         )
         select {', '.join(f'{v} as {k}' for k, v in exprs.items())} from all_rows
         """
@@ -1345,6 +1554,7 @@ def build(
                 b.report(0.10 + 0.75 * (idx + 1) / b.n_months, f"已生成 {month} 的管户明细与拜访记录")
             b.report(0.86, "正在生成网格、营销活动与年度目标")
             b.insert_grids(ids["grids"])
+            b.build_flows()
             b.insert_activities(ids["activities"])
             b.insert_targets(ids["targets"])
             b.report(0.88, "正在登记导入记录")

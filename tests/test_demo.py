@@ -9,9 +9,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from puhui import contract, demo, store
+from puhui import campaign, contract, demo, queries, store
 
 END = "2026-10"
+# Days of 2026 elapsed at the end month's last day: 304 of 365.
+YEAR_PROGRESS = ((date(2026, 10, 31) - date(2026, 1, 1)).days + 1) / 365
 
 
 def _build(path, **kwargs):
@@ -481,3 +483,78 @@ def test_targets_for_the_year(full):
     for metric in contract.AMOUNT_METRICS:
         assert line[metric] % 10000 == 0
     assert line["存款余额"] > 1e9 and 3000 < line["管户数"] < 6000
+
+
+def test_activities_bring_what_the_book_gained(full):
+    con, _ = full
+    joined = _one(
+        con, "select count(*) from customers where month >= '2026-01' and strftime(open_date, '%Y-%m') = month"
+    )
+    accounts, basic, payroll, deposits, loans = con.execute(
+        """select sum(new_accounts), sum(new_basic_accounts), sum(new_payroll), sum(new_deposits), sum(new_loans)
+           from activities where month >= '2026-01'"""
+    ).fetchall()[0]
+    # most of this year's newcomers came by a campaign or a salon, never more than came in all
+    assert 0.7 * joined <= accounts <= joined
+    assert 0.2 * accounts < basic < accounts and 0.05 * accounts < payroll < 0.5 * accounts
+    total = "dep_settlement + dep_pure + dep_margin + dep_savings"
+    deposit_growth, loan_growth = con.execute(
+        f"""select sum({total}) filter (where month = $m) - sum({total}) filter (where month = '2025-12'),
+                   sum(loan_offline + loan_online) filter (where month = $m)
+                   - sum(loan_offline + loan_online) filter (where month = '2025-12')
+            from customers""",
+        {"m": END},
+    ).fetchall()[0]
+    assert 0.5 < deposits / deposit_growth < 1.5 and 0.5 < loans / loan_growth < 1.5
+
+
+def test_activity_results_and_targets_scale_with_the_book(small):
+    path, _, _ = small
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        customers = _one(con, "select count(*) from customers where month = $m", {"m": END})
+        # three months of a 400-customer demo bring a couple of dozen accounts, not hundreds
+        assert 0 < _one(con, "select sum(new_accounts) from activities") <= 0.1 * customers
+        line = dict(con.execute("select metric, target from targets where branch is null").fetchall())
+        assert 0.1 * customers < line["新开户数"] < 0.4 * customers
+        assert line["新开基本户数"] < line["新开户数"] and line["新增代发户数"] < line["新开户数"]
+        # 调结构 (July–September) holds August and September only: about two thirds of its target
+        frame = campaign.progress(con, END)
+        for measure in ("新开户数", "新增存款"):
+            completion = float(frame[(frame["phase"] == 3) & (frame["measure"] == measure)]["completion"].iloc[0])
+            assert 0.3 <= completion <= 2.0, (measure, completion)
+    finally:
+        con.close()
+
+
+def test_campaign_completion_is_plausible(full):
+    """The 阶段营销 page on the default demo: the line near its targets, sub-branches either side."""
+    con, _ = full
+    frame = campaign.progress(con, END)
+    at_end = frame[frame["phase"] == 4].set_index("measure")
+    for measure in ("新开户数", "新增存款"):
+        assert 0.5 <= float(at_end.loc[measure, "cumulative_completion"]) <= 1.5, measure
+    # by October (time progress 83 %) the line has done 60–110 % of every annual target
+    for measure in campaign.MEASURES:
+        done = float(at_end.loc[measure, "cumulative_actual"]) / float(at_end.loc[measure, "annual_target"])
+        assert 0.6 <= done <= 1.1, (measure, done)
+    past = frame[frame["phase"] < 4]
+    assert len(past) == 3 * len(campaign.MEASURES)
+    for row in past.itertuples():
+        assert 0.3 <= float(row.completion) <= 2.0, (row.phase, row.measure, row.completion)
+    # sub-branches: past phases mostly at 60–130 %, the year's progress on both sides of time progress
+    branches = [r[0] for r in con.execute("select distinct branch from customers order by 1").fetchall()]
+    near, done_by_measure = [], {"新开户数": [], "新增存款": []}
+    for branch in branches:
+        rows = campaign.progress(con, END, branch)
+        for measure, done in done_by_measure.items():
+            mine = rows[rows["measure"] == measure]
+            near += [0.6 <= float(c) <= 1.3 for c in mine[mine["phase"] < 4]["completion"]]
+            done.append(float(mine[mine["phase"] == 4]["cumulative_completion"].iloc[0]))
+    assert sum(near) >= 0.7 * len(near)
+    for measure, done in done_by_measure.items():
+        assert min(done) < YEAR_PROGRESS < max(done), (measure, done)
+    # the overview's balances and counts: close to, mostly short of, their year-end level
+    overview = queries.run(con, "overview", {"month": END}).set_index("metric")
+    for metric in ("管户数", "线下授信户数", "线上授信户数", "非授信户数", "贷款余额", "存款余额"):
+        assert 0.85 <= overview.loc[metric, "completion"] <= 1.05, metric
