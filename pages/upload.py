@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from puhui import contract, store, ui
+from puhui import contract, masking, store, ui
 
 ctx = ui.setup("数据导入", "📥", needs_data=False)
 
@@ -106,6 +106,18 @@ def problems_frame(problems: pd.DataFrame) -> pd.DataFrame:
 
 PROBLEM_COLUMNS = {name: (name, "text") for name in ["级别", "文件", "工作表", "行号", "列", "问题"]}
 
+
+def shown_problems(problems: pd.DataFrame, plan, con) -> pd.DataFrame:
+    """The problems as shown and downloaded; in training mode a quoted cell value (a phone or
+    ID number, a customer name in the wrong column) is masked like the tables are."""
+    shown = problems_frame(problems)
+    if not ctx.training:
+        return shown
+    from puhui import ingest
+
+    return ingest.masked_problems(shown, ingest.known_names(plan, con))
+
+
 show_results()
 
 st.subheader("1. 选择文件", anchor=False)
@@ -140,7 +152,8 @@ if files:
                 plan = ingest.analyse(payload, ctx.con, month)
         except Exception as exc:  # an unexpected reader failure must not take the page down
             st.session_state.pop(PLAN, None)
-            st.error(f"分析文件时出错，数据库未作任何改动：{exc}", icon="🚫")
+            detail = masking.mask_text(str(exc)) if ctx.training else exc
+            st.error(f"分析文件时出错，数据库未作任何改动：{detail}", icon="🚫")
             st.stop()
         # The plan's clean rows live in temp tables of this cursor, so keep the cursor with it.
         digest = hashlib.sha256(repr(signature).encode()).hexdigest()[:12]
@@ -155,7 +168,9 @@ if files:
     problems = plan.problems
     if len(problems):
         counts = problems["级别"].value_counts()
-        ui.table(problems_frame(problems), key="upload_problems", title="导入问题清单", columns=PROBLEM_COLUMNS)
+        ui.table(
+            shown_problems(problems, plan, cached["con"]), key="upload_problems", title="导入问题清单", columns=PROBLEM_COLUMNS
+        )
         st.caption(
             f"错误 {counts.get('错误', 0)} 条（整批不能导入），行错误 {counts.get('行错误', 0)} 条（该行有误），"
             f"提示 {counts.get('提示', 0)} 条（仅供参考）。行号即 Excel 中的行号。"
@@ -179,7 +194,12 @@ if files:
                 results = ingest.commit(plan, cached["con"], skip_bad_rows=skip_bad_rows)
         except ingest.IngestRefused as exc:
             st.error(str(exc), icon="🚫")
-            ui.table(problems_frame(exc.problems), key="upload_refused", title="导入问题清单", columns=PROBLEM_COLUMNS)
+            ui.table(
+                shown_problems(exc.problems, plan, cached["con"]),
+                key="upload_refused",
+                title="导入问题清单",
+                columns=PROBLEM_COLUMNS,
+            )
         else:
             ui.clear_cache()  # every page shows the new data from its next run on
             st.session_state[RESULTS] = results

@@ -15,7 +15,7 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 
-from . import queries, settings, store
+from . import masking, queries, settings, store
 
 EXIT_REFUSED = 2
 EXIT_ERROR = 1
@@ -66,6 +66,16 @@ def _json_value(value):
     return value
 
 
+def _training() -> bool:
+    # PUHUI_TRAINING_MODE=1 sets the setting: a trainer's laptop prints no personal data either.
+    return masking.is_training()
+
+
+def _safe(text: str) -> str:
+    """``text`` with ID, phone and card numbers masked in training mode (file names, error messages)."""
+    return masking.mask_text(text) if _training() else text
+
+
 def _print_problems(problems, out) -> None:
     if problems is None or len(problems) == 0:
         return
@@ -95,22 +105,28 @@ def cmd_ingest(args) -> int:
                 with open(path, "rb") as handle:
                     files.append((path.replace("\\", "/").rsplit("/", 1)[-1], handle.read()))
             except OSError as exc:
-                print(f"无法打开文件 {path}：{exc.strerror}", file=sys.stderr)
+                print(_safe(f"无法打开文件 {path}：{exc.strerror}"), file=sys.stderr)
                 return EXIT_ERROR
         plan = ingest.analyse(files, con, args.month)
+        # Names are read before the commit, while the batch's rows are still at hand.
+        names = ingest.known_names(plan, con) if _training() else None
+
+        def shown(frame):
+            return frame if names is None else ingest.masked_problems(frame, names)
+
         try:
             results = ingest.commit(plan, con, args.skip_bad_rows)
         except ingest.IngestRefused as exc:
-            _print_problems(exc.problems, sys.stderr)
+            _print_problems(shown(exc.problems), sys.stderr)
             print(str(exc), file=sys.stderr)
             return EXIT_REFUSED
-        _print_problems(plan.problems[plan.problems["级别"] != "行错误"] if not args.skip_bad_rows else plan.problems, sys.stdout)
+        _print_problems(shown(plan.problems[plan.problems["级别"] != "行错误"] if not args.skip_bad_rows else plan.problems), sys.stdout)
         for r in results:
             dropped = "，".join(f"{k} {v} 行" for k, v in r["dropped"].items()) or "无"
             state = "内容与已导入的相同，未改动" if r["unchanged"] else f"导入编号 {r['ingest_id']}，替换原有 {r['replaced']} 行"
             sheet = f"#{r['sheet']}" if r["sheet"] else ""
             print(
-                f"{r['file']}{sheet} → {r['table_label']}（{r['table']}）：{r['rows']} 行，"
+                _safe(f"{r['file']}{sheet}") + f" → {r['table_label']}（{r['table']}）：{r['rows']} 行，"
                 f"月份 {'、'.join(r['months'])}，支行 {'、'.join(b or '全条线' for b in r['branches'])}，"
                 f"剔除 {dropped}；{state}"
             )
@@ -141,6 +157,12 @@ def cmd_query(args) -> int:
             return EXIT_ERROR
     finally:
         con.close()
+    if _training():
+        import pandas as pd
+
+        # dtype=object keeps the values as they came (Decimal, date) for the JSON and CSV writers.
+        masked = masking.mask_frame(pd.DataFrame(rows, columns=columns, dtype=object))
+        rows = list(masked.itertuples(index=False, name=None))
     if args.format == "json":
         print(json.dumps([{c: _json_value(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=1))
     elif args.format == "csv":
@@ -167,6 +189,8 @@ def cmd_history(args) -> int:
     if frame.empty:
         print("还没有任何导入记录")
         return 0
+    if _training():
+        frame = masking.mask_frame(frame)  # file names may carry an ID or phone number
     frame = frame.drop(columns=["sha256"]).rename(
         columns={
             "ingest_id": "编号",
@@ -234,5 +258,5 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             print("数据库文件正被其他程序（如正在运行的驾驶舱）占用，请先关闭后再试", file=sys.stderr)
         else:
-            print(f"出错了：{exc}", file=sys.stderr)
+            print(f"出错了：{_safe(str(exc))}", file=sys.stderr)
         return EXIT_ERROR

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import contract, store
+from . import contract, masking, store
 from .normalize import LEVEL_ERROR, LEVEL_INFO, LEVEL_ROW, Clean, Problem, Refused, normalise
 from .readers import ReadError, read
 
@@ -302,6 +302,37 @@ def commit(plan: Plan, con: duckdb.DuckDBPyConnection, skip_bad_rows: bool = Fal
         raise
     con.execute("checkpoint")
     return results
+
+
+def known_names(plan: Plan, con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Customer names a problem message may quote: the batch's (bad rows included) and the stored ones.
+
+    A value in the wrong column (a name where the 管户类型 belongs) comes back quoted in
+    a row error; training mode masks these names in the problems (:func:`masked_problems`).
+    """
+    names: set[str] = set()
+    for report in plan.sheets:
+        if report.table == "customers" and report.relation:
+            names.update(
+                r[0]
+                for r in con.execute(
+                    f"select distinct customer_name from {report.relation} where customer_name is not null"
+                ).fetchall()
+            )
+    names.update(r[0] for r in con.execute("select distinct customer_name from customers where customer_name is not null").fetchall())
+    # A one-character "name" would mask that character in every message.
+    return sorted(n for n in names if isinstance(n, str) and len(n.strip()) >= 2)
+
+
+def masked_problems(problems: pd.DataFrame, names=()) -> pd.DataFrame:
+    """Problems for training mode: ID, phone and card numbers and the known ``names`` masked in every text column."""
+    frame = problems.copy()
+    text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)]
+    blob = "\n".join(v for c in text_columns for v in frame[c].tolist() if isinstance(v, str))
+    present = [n for n in names if n in blob]  # a few names, not the whole book, go through mask_text
+    for col in text_columns:
+        frame[col] = pd.Series([masking.mask_text(v, present) for v in frame[col].tolist()], index=frame.index, dtype=object)
+    return frame
 
 
 def _hold_for_test() -> None:
