@@ -259,3 +259,20 @@ else:
                     st.session_state[UNDONE] = undone
                     st.session_state.pop(RESULTS, None)
                     st.rerun()
+
+if ctx.demo:
+    st.subheader("5. 演示数据", anchor=False)
+    real = store.real_ingests(ctx.con)
+    st.info(
+        "数据库中仍有演示数据（虚构的分行、客户经理和客户）。"
+        + (f"已导入的 {real} 批本行数据与演示数据并存，合计数会把两者相加。" if real else "")
+        + "导入本行数据后，可在此清空演示数据，只保留导入的数据。",
+        icon="🧪",
+    )
+    sure_demo = st.checkbox("我确认清空全部演示数据（已导入的本行数据不受影响）", key="clear_demo_confirm")
+    if st.button("清空演示数据", disabled=not sure_demo, key="clear_demo_button"):
+        removed = store.clear_demo(ctx.con)
+        ui.clear_cache()
+        st.session_state[RESULTS] = []
+        st.toast(f"已清空演示数据 {removed:,} 行", icon="🧹")
+        st.rerun()

@@ -343,11 +343,18 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
     for warning in warnings:
         st.warning(warning, icon="⚠️")
     if demo:
-        st.info(
-            "当前显示的是演示数据（虚构的分行、客户经理和客户），不是本行的真实经营数据。"
-            "请在“数据导入”页上传本行月度报表。",
-            icon="🧪",
-        )
+        if store.real_ingests(con):
+            st.warning(
+                "数据库中演示数据与已导入的本行数据并存，合计数会把两者相加。"
+                "请在“数据导入”页清空演示数据。",
+                icon="🧪",
+            )
+        else:
+            st.info(
+                "当前显示的是演示数据（虚构的分行、客户经理和客户），不是本行的真实经营数据。"
+                "请在“数据导入”页上传本行月度报表。",
+                icon="🧪",
+            )
     if training:
         st.caption("🎓 培训演示模式：个人信息已脱敏显示。")
 

@@ -362,3 +362,21 @@ def test_month_picker_overrides_the_file_name(upload_app, demo_facts):
     assert {m.label: m.value for m in at.metric}["数据月份"] == target
     assert not at.button(key="upload_commit").disabled
 
+
+
+def test_upload_then_clear_demo_keeps_uploaded_data(upload_app, demo_facts):
+    at = upload_app
+    assert any("当前显示的是演示数据" in i for i in texts(at.info))
+    new = next_month(demo_facts["latest"])
+    data = customers_xlsx(new, demo_facts["branches"][0], demo_facts["manager_ids"][0], 5)
+    at.file_uploader[0].set_value((f"管户明细_{new}.xlsx", data, XLSX)).run()
+    at.button(key="upload_commit").click().run()
+    assert not at.exception
+    # Demo and real data side by side: the banner says so, plainly.
+    assert any("演示数据与已导入的本行数据并存" in w for w in texts(at.warning))
+    assert at.button(key="clear_demo_button").disabled
+    at.checkbox(key="clear_demo_confirm").check().run()
+    at.button(key="clear_demo_button").click().run()
+    assert not at.exception
+    assert at.sidebar.selectbox[0].options == [new]
+    assert not any("演示数据" in i for i in texts(at.info) + texts(at.warning))
