@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import contract, store
 
-DEMO_FILE_NAME = "演示数据"
+DEMO_FILE_NAME = store.DEMO_FILE_NAME
 LINE_NAME = "荆州分行普惠金融条线（演示）"
 COUNTY = "公安县"
 
