@@ -463,7 +463,12 @@ def table(
         frame = _mask(frame)
     if title:
         st.markdown(f"**{title}**")
-    shown, config = _display_frame(frame, columns)
+    limit = settings.get("table_max_rows")
+    shown, config = _display_frame(frame.head(limit) if len(frame) > limit else frame, columns)
+    if len(frame) > limit:
+        # Streamlit sends a table's every row to the browser: a list of a provincial bank's
+        # customers would be hundreds of megabytes. The download still holds every row.
+        st.caption(f"共 {len(frame):,} 行，此处显示前 {limit:,} 行；完整清单请下载 Excel。")
     st.dataframe(
         shown, key=key, column_config=config, hide_index=True, width="stretch", height=height, placeholder="—"
     )

@@ -10,7 +10,7 @@ with customers_in_scope as (
 select
     month,
     branch,
-    count(distinct customer_id) as customers,
+    count(*) as customers,  -- a customer is stored once per month and sub-branch
     cast(sum(coalesce(dep_settlement, 0)) as decimal(18, 2)) as dep_settlement,
     cast(sum(coalesce(dep_pure, 0)) as decimal(18, 2)) as dep_pure,
     cast(sum(coalesce(dep_margin, 0)) as decimal(18, 2)) as dep_margin,

@@ -380,3 +380,18 @@ def test_upload_then_clear_demo_keeps_uploaded_data(upload_app, demo_facts):
     assert not at.exception
     assert at.sidebar.selectbox[0].options == [new]
     assert not any("演示数据" in i for i in texts(at.info) + texts(at.warning))
+
+
+TABLE_SCRIPT = """
+import pandas as pd
+from puhui import ui
+ui.table(pd.DataFrame({"n": range(12)}), key="big", columns={"n": ("序号", "count")})
+"""
+
+
+def test_table_shows_at_most_the_setting_and_says_so(monkeypatch):
+    monkeypatch.setenv("PUHUI_TABLE_MAX_ROWS", "5")
+    at = AppTest.from_string(TABLE_SCRIPT).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 5
+    assert any("共 12 行，此处显示前 5 行" in c for c in texts(at.caption))
