@@ -8,7 +8,6 @@ ingest replaced, so that undoing an ingest restores what was there before it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -251,16 +250,3 @@ def branches(con: duckdb.DuckDBPyConnection) -> list[str]:
         "select distinct branch from (select branch from managers union select branch from customers) order by branch"
     ).fetchall()
     return [r[0] for r in rows if r[0]]
-
-
-def roster(con: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """(month, branch) pairs among ``pairs`` for which a manager roster is stored."""
-    pairs = list(pairs)
-    if not pairs:
-        return set()
-    rows = con.execute(
-        """select distinct month, branch from managers
-           where (month, branch) in (select (unnest($m), unnest($b)))""",
-        {"m": [p[0] for p in pairs], "b": [p[1] for p in pairs]},
-    ).fetchall()
-    return {(r[0], r[1]) for r in rows}

@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 import xlwt
 
-from puhui import cli, contract, ingest, store
+from puhui import cli, contract, store
 
 ROOT = Path(__file__).resolve().parent.parent
 
