@@ -67,6 +67,25 @@ KIND_COLUMNS = {kind: (label, "wan") for kind, label in deposits.KINDS} | {"dep_
 CHANGE_COLUMNS = {"dep_total_mom": ("环比变化", "wan"), "dep_total_ytd": ("较年初变化", "wan")}
 SHARE_COLUMNS = {f"{kind}_share": (f"{label}占比", "pct") for kind, label in deposits.KINDS}
 
+LIST_TOP_N = settings.get("deposit_list_top_n")
+
+
+def pick_manager(managers, key: str) -> str | None:
+    """A selectbox over the managers of a list's summary rows; None = the whole scope's worst rows."""
+    # A manager listed under two sub-branches is one option (the lists filter by manager id).
+    ids = list(dict.fromkeys(m for m in managers["manager_id"].tolist() if m is not None))
+    labels = {
+        mid: f"{name or mid}（{mid}，{branch}）"
+        for mid, name, branch in zip(managers["manager_id"], managers["manager_name"], managers["branch"])
+    }
+    return st.selectbox(
+        "清单范围",
+        [None, *ids],
+        format_func=lambda mid: f"{scope}：最严重的 {LIST_TOP_N:,} 户" if mid is None else labels.get(mid, mid),
+        key=f"{key}_{ctx.branch or 'all'}",
+    )
+
+
 st.subheader("存款构成：支行 → 客户经理 → 客户")
 if not ctx.branch:
     st.plotly_chart(
@@ -280,7 +299,16 @@ else:
         },
     )
     with st.expander("未按月拜访的非授信客户清单"):
-        short = ctx.run("deposit_cadence_customers", branch=ctx.branch)
+        short_total = int((cadence["non_credit_customers"] - cadence["both_visited"]).sum())
+        lagging = cadence[cadence["non_credit_customers"] > cadence["both_visited"]]
+        cadence_manager = pick_manager(lagging, "deposit_cadence_scope")
+        if cadence_manager is None:
+            short = ctx.run("deposit_cadence_customers", branch=ctx.branch, top_n=LIST_TOP_N)
+            note = deposits.list_caption(len(short), short_total, "未按月拜访", "电话、上门均无者优先、存款较多")
+            if note:
+                st.caption(note)
+        else:
+            short = ctx.run("deposit_cadence_customers", branch=ctx.branch, manager_id=cadence_manager)
         short = short.assign(
             phone_mark=short["phone_visited"].map(lambda v: "✅" if v else "❌"),
             onsite_mark=short["onsite_visited"].map(lambda v: "✅" if v else "❌"),
@@ -301,19 +329,30 @@ else:
         )
 
 st.subheader("授信客户结算要求（表7）")
-compliance = ctx.run("deposit_settlement_compliance", branch=ctx.branch)
-if compliance.empty:
+compliance_counts = ctx.run("deposit_settlement_summary", branch=ctx.branch)
+if compliance_counts.empty:
     st.info("本月管户明细没有授信客户的“贷款占比”“结算量占比”，无法检查结算要求。", icon="ℹ️")
 else:
-    counts = deposits.compliance_summary(compliance)
+    counts = deposits.compliance_summary(compliance_counts)
     a, b, c = st.columns(3)
     a.metric("已检查授信客户", f"{counts['checked']:,} 户")
     b.metric("达标", f"{counts['compliant']:,} 户")
     c.metric("未达标", f"{counts['not_compliant']:,} 户")
-    failing = compliance[~compliance["compliant"].astype(bool)]
-    if failing.empty:
+    if not counts["not_compliant"]:
         st.success("所有已检查的授信客户结算量均达到要求。", icon="✅")
     else:
+        compliance_manager = pick_manager(
+            compliance_counts[compliance_counts["not_compliant"] > 0], "deposit_compliance_scope"
+        )
+        if compliance_manager is None:
+            compliance = ctx.run("deposit_settlement_compliance", branch=ctx.branch, top_n=LIST_TOP_N)
+            failing = compliance[~compliance["compliant"].astype(bool)]
+            note = deposits.list_caption(len(failing), counts["not_compliant"], "结算量未达要求", "差距最大")
+            if note:
+                st.caption(note)
+        else:
+            compliance = ctx.run("deposit_settlement_compliance", branch=ctx.branch, manager_id=compliance_manager)
+            failing = compliance[~compliance["compliant"].astype(bool)]
         ui.table(
             failing,
             key="deposit_compliance",
@@ -327,12 +366,13 @@ else:
                 "loan_share": ("贷款占比", "pct"),
                 "settle_share": ("结算量占比", "pct"),
                 "required_share": ("应达结算量占比", "pct"),
+                "shortfall": ("差距", "pct"),
                 "rule": ("适用要求", "text"),
             },
         )
 
 st.subheader("存款偏离度")
-deviation = ctx.run("deposit_deviation", branch=ctx.branch, **deposits.deviation_params())
+deviation = ctx.run("deposit_deviation_summary", branch=ctx.branch, **deposits.deviation_params())
 if deviation.empty:
     st.info("本月管户明细没有“月日均存款”列，无法计算存款偏离度。", icon="ℹ️")
 else:
@@ -364,8 +404,19 @@ else:
         title="各客户经理存款偏离度",
         columns={"manager_name": ("客户经理", "text"), "branch": ("支行", "text"), **deviation_columns},
     )
-    flagged = deviation[deviation["flagged"].astype(bool)]
-    if not flagged.empty:
+    flagged_total = int(deviation["flagged_customers"].sum())
+    if flagged_total:
+        deviation_manager = pick_manager(deviation[deviation["flagged_customers"] > 0], "deposit_deviation_scope")
+        params = {"branch": ctx.branch, **deposits.deviation_params()}
+        if deviation_manager is None:
+            listed = ctx.run("deposit_deviation", top_n=LIST_TOP_N, **params)
+            flagged = listed[listed["flagged"].astype(bool)]
+            note = deposits.list_caption(len(flagged), flagged_total, "偏离度超线", "偏离额最大")
+            if note:
+                st.caption(note)
+        else:
+            listed = ctx.run("deposit_deviation", manager_id=deviation_manager, **params)
+            flagged = listed[listed["flagged"].astype(bool)]
         ui.table(
             flagged,
             key="deposit_deviation_customers",

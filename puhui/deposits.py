@@ -374,6 +374,16 @@ def split_movers(movers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ups, downs
 
 
+def list_caption(shown: int, total: int, what: str, order: str) -> str | None:
+    """Why a customer list is cut to its worst rows (Chinese), or None when it holds them all."""
+    if shown >= total:
+        return None
+    return (
+        f"共 {total:,} 户{what}，此处（及下载的 Excel）只列{order}的前 {shown:,} 户；"
+        "选择客户经理可查看并下载其完整清单。"
+    )
+
+
 def alert_view(alerts: pd.DataFrame) -> pd.DataFrame:
     """``visit_alerts`` with a ✅/❌ column for the visited flag, unvisited first."""
     out = alerts.copy()
@@ -397,14 +407,23 @@ def alert_counts(alerts: pd.DataFrame) -> dict:
 
 
 def compliance_summary(checked: pd.DataFrame) -> dict:
-    """Counts from ``deposit_settlement_compliance``: checked, compliant, not compliant."""
+    """Counts checked, compliant, not compliant: from ``deposit_settlement_compliance`` rows (one
+    per customer) or from ``deposit_settlement_summary`` rows (counts per manager, summed)."""
+    if "checked" in checked.columns:
+        total, compliant = int(checked["checked"].sum()), int(checked["compliant"].sum())
+        return {"checked": total, "compliant": compliant, "not_compliant": total - compliant}
     compliant = int(checked["compliant"].astype(bool).sum()) if len(checked) else 0
     return {"checked": len(checked), "compliant": compliant, "not_compliant": len(checked) - compliant}
 
 
 def deviation_summary(deviation: pd.DataFrame, by: str = "branch", threshold: float | None = None) -> pd.DataFrame:
     """``deposit_deviation`` rows summed per ``by`` (branch or manager_id): month-end total, daily
-    average, deviation = (total − average) / average and the flag |deviation| > threshold."""
+    average, deviation = (total − average) / average and the flag |deviation| > threshold.
+
+    Also takes ``deposit_deviation_summary`` rows (already summed per manager, with
+    ``customers`` and ``flagged_customers`` counts), so a provincial book is summed in SQL.
+    """
+    pre_summed = "customers" in deviation.columns
     limit = Decimal(str(settings.get("deviation_threshold") if threshold is None else threshold))
     keys = [by] if by == "branch" else [by, "manager_name", "branch"]
     rows = []
@@ -418,8 +437,10 @@ def deviation_summary(deviation: pd.DataFrame, by: str = "branch", threshold: fl
         rows.append(
             {
                 **dict(zip(keys, key)),
-                "customers": len(group),
-                "flagged_customers": int(group["flagged"].astype(bool).sum()),
+                "customers": int(group["customers"].sum()) if pre_summed else len(group),
+                "flagged_customers": int(
+                    group["flagged_customers"].sum() if pre_summed else group["flagged"].astype(bool).sum()
+                ),
                 "dep_total": total,
                 "dep_avg": avg,
                 "deviation": float((total - avg) / avg) if avg else None,

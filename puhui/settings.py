@@ -105,6 +105,7 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("deposit_source_main_share", 0.5, "存款来源（表6）：某类存款来自其目标客户的占比低于此值即列为偏离（“以……为主”）"),
         Setting("deposit_top_movers", 10, "存款结构：增加、减少最多的客户各列出多少户"),
+        Setting("deposit_list_top_n", 500, "存款结构：全条线或全支行的客户清单（未按月拜访、结算未达标、偏离度超线）各列出最严重的多少户；选客户经理看其完整清单"),
         Setting("goal_line_managers", 50, "“四个5”：条线客户经理人数目标"),
         Setting("goal_line_loans", 5_000_000_000, "“四个5”：条线资产（贷款）规模目标，元"),
         Setting("goal_line_deposits", 5_000_000_000, "“四个5”：条线负债（存款）规模目标，元"),
@@ -115,6 +116,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("interim_manager_loans", 80_000_000, "本年度过渡目标：客户经理人均资产（贷款），元"),
         Setting("interim_manager_deposits", 80_000_000, "本年度过渡目标：客户经理人均负债（存款），元"),
         Setting("interim_manager_accounts", 80, "本年度过渡目标：客户经理人均管户数"),
+        Setting("prospect_list_limit", 2000, "存量客户深挖：未选客户经理时每张清单列出的行数（选定客户经理后列出全部）"),
+        Setting("prospect_per_manager", 200, "存量客户深挖：未选客户经理时均衡发展每位客户经理每类列出的候选客户数"),
     ]
 }
 

@@ -15,18 +15,24 @@ with periods as (
 ),
 
 customers_in_scope as (
-    select customers.*
-    from customers, periods
+    -- The three months as a plain list of constants (not a join against periods), so the
+    -- filter reaches the scan instead of running after it over every stored month.
+    select month, branch, manager_id, dep_settlement, dep_pure, dep_margin, dep_savings
+    from customers
     where
-        customers.month in ($month, periods.month_prev, periods.month_dec)
-        and ($branch is null or customers.branch = $branch)
+        month in (
+            $month,
+            strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'),
+            printf('%04d-12', cast(left($month, 4) as integer) - 1)
+        )
+        and ($branch is null or branch = $branch)
 ),
 
 by_month as (
     select
         month,
         branch,
-        count(distinct customer_id) as customers,
+        count(*) as customers,  -- a customer is stored once per month and sub-branch
         count(distinct manager_id) as managers,
         cast(sum(coalesce(dep_settlement, 0)) as decimal(18, 2)) as dep_settlement,
         cast(sum(coalesce(dep_pure, 0)) as decimal(18, 2)) as dep_pure,

@@ -47,15 +47,26 @@ base_totals as (
             coalesce(customers.dep_settlement, 0) + coalesce(customers.dep_pure, 0)
             + coalesce(customers.dep_margin, 0) + coalesce(customers.dep_savings, 0)
         ) as dep_total
-    from customers, periods
-    where customers.month in (periods.month_prev, periods.month_dec)
+    from customers
+    -- Only the listed customers' bases, and the two base months as constants (not a join
+    -- against periods) so the filter reaches the scan.
+    semi join customers_now on customers_now.customer_id = customers.customer_id
+    where
+        customers.month in (
+            strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'),
+            printf('%04d-12', cast(left($month, 4) as integer) - 1)
+        )
     group by customers.month, customers.customer_id
 ),
 
 base_branches as (
     select distinct customers.month, customers.branch
-    from customers, periods
-    where customers.month in (periods.month_prev, periods.month_dec)
+    from customers
+    where
+        customers.month in (
+            strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'),
+            printf('%04d-12', cast(left($month, 4) as integer) - 1)
+        )
 ),
 
 managers_now as (

@@ -1,7 +1,9 @@
 -- Deposit deviation (存款偏离度) per customer for one month: how far the month-end balance
 -- stands from the month's daily average.
 -- Grain: one row per customer whose extract carries dep_avg (月日均存款) above 0.
--- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches), $threshold (optional, NULL = 0.03).
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches), $threshold (optional, NULL = 0.03), $manager_id (optional, NULL = all managers), $top_n (optional, NULL = every row).
+-- $top_n keeps the first rows of the order below (flagged first, largest deviation amount
+-- first). Sums per manager and sub-branch come from deposit_deviation_summary.
 -- The page binds the threshold from settings (deviation_threshold).
 -- deviation = (month-end total of the four kinds - dep_avg) / dep_avg: positive when the
 -- month-end balance stands above the daily average (deposits pulled in for the month-end
@@ -20,7 +22,11 @@ with customers_now as (
         ) as dep_total,
         dep_avg
     from customers
-    where month = $month and ($branch is null or branch = $branch) and dep_avg > 0
+    where
+        month = $month
+        and ($branch is null or branch = $branch)
+        and ($manager_id is null or manager_id = $manager_id)
+        and dep_avg > 0
 ),
 
 managers_now as (
@@ -44,3 +50,4 @@ select
 from customers_now as c
 left join managers_now as m on m.manager_id = c.manager_id
 order by flagged desc, abs(c.dep_total - c.dep_avg) desc, c.customer_id
+limit coalesce($top_n, 9223372036854775807)

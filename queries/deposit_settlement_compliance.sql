@@ -2,7 +2,10 @@
 -- customer's settlement volume at least what its loan share requires?
 -- Grain: one row per credit customer (线下授信 / 线上授信) whose loan_share and settle_share
 -- are both present in the month's extract.
--- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches).
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches), $manager_id (optional, NULL = all managers), $top_n (optional, NULL = every row).
+-- $top_n keeps the first rows of the order below (not compliant first, largest shortfall
+-- first): the worst cases of a provincial book without pulling every credit customer.
+-- Counts for the whole scope come from deposit_settlement_summary.
 -- Rule: loan_share >= 0.5 (we are the largest lender) → we must be the main settlement bank,
 -- read as settle_share >= 0.5; otherwise settle_share >= loan_share. required_share is
 -- that floor, shortfall = required_share - settle_share (positive when not compliant).
@@ -30,6 +33,7 @@ with credit_customers as (
     where
         month = $month
         and ($branch is null or branch = $branch)
+        and ($manager_id is null or manager_id = $manager_id)
         and loan_share is not null
         and settle_share is not null
 ),
@@ -71,3 +75,4 @@ select
 from checked as c
 left join managers_now as m on m.manager_id = c.manager_id
 order by compliant, shortfall desc, c.branch, c.customer_id
+limit coalesce($top_n, 9223372036854775807)

@@ -6,87 +6,98 @@
 -- last month but in no sub-branch this month counts down to 0 (status 本月未出现), provided
 -- the sub-branch it was in is stored this month. Sub-branches without the previous calendar
 -- month stored yield no movers. direction is 增加 or 减少; rank 1 is the largest move.
-with periods as (
-    select strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev
+-- Speed: only the two months are read (a constant list, so the filter reaches the scan), the
+-- per-customer totals carry no names, and names are looked up for the ranked rows only.
+with both_months as (
+    select
+        month = $month as is_now,
+        customer_id,
+        manager_id,
+        branch,
+        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
+        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as dep_total
+    from customers
+    where month in ($month, strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'))
 ),
 
-customers_now as (
+per_customer as (
+    -- One pass over both months: each customer's totals now and last month side by side.
     select
         customer_id,
-        any_value(customer_name) as customer_name,
-        min(manager_id) as manager_id,
-        min(branch) as branch,
-        sum(
-            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
-        ) as dep_total
-    from customers
-    where month = $month
+        bool_or(is_now) as in_now,
+        bool_or(not is_now) as in_prev,
+        min(manager_id) filter (where is_now) as manager_now,
+        min(branch) filter (where is_now) as branch_now,
+        min(manager_id) filter (where not is_now) as manager_prev,
+        min(branch) filter (where not is_now) as branch_prev,
+        coalesce(sum(dep_total) filter (where is_now), 0) as dep_total,
+        coalesce(sum(dep_total) filter (where not is_now), 0) as prev_total
+    from both_months
     group by customer_id
 ),
 
-customers_prev as (
-    select
-        customers.customer_id,
-        any_value(customers.customer_name) as customer_name,
-        min(customers.manager_id) as manager_id,
-        min(customers.branch) as branch,
-        sum(
-            coalesce(customers.dep_settlement, 0) + coalesce(customers.dep_pure, 0)
-            + coalesce(customers.dep_margin, 0) + coalesce(customers.dep_savings, 0)
-        ) as dep_total
-    from customers, periods
-    where customers.month = periods.month_prev
-    group by customers.customer_id
-),
-
-branches_prev as (
-    select distinct customers.branch
-    from customers, periods
-    where customers.month = periods.month_prev
-),
-
-branches_now as (
-    select distinct branch from customers where month = $month
+branches as (
+    select branch, bool_or(is_now) as in_now, bool_or(not is_now) as in_prev
+    from both_months
+    group by branch
 ),
 
 moves as (
     select
-        cur.customer_id,
-        cur.customer_name,
-        cur.manager_id,
-        cur.branch,
-        coalesce(prev.dep_total, 0) as prev_total,
-        cur.dep_total,
-        cur.dep_total - coalesce(prev.dep_total, 0) as change,
-        case when prev.customer_id is null then '新增客户' else '存量客户' end as status
-    from customers_now as cur
-    semi join branches_prev on branches_prev.branch = cur.branch
-    left join customers_prev as prev on prev.customer_id = cur.customer_id
-    union all
-    select
-        prev.customer_id,
-        prev.customer_name,
-        prev.manager_id,
-        prev.branch,
-        prev.dep_total as prev_total,
-        0 as dep_total,
-        -prev.dep_total as change,
-        '本月未出现' as status
-    from customers_prev as prev
-    semi join branches_now on branches_now.branch = prev.branch
-    anti join customers_now on customers_now.customer_id = prev.customer_id
+        p.customer_id,
+        p.in_now as is_now,
+        case when p.in_now then p.manager_now else p.manager_prev end as manager_id,
+        case when p.in_now then p.branch_now else p.branch_prev end as branch,
+        p.prev_total,
+        p.dep_total,
+        p.dep_total - p.prev_total as change,
+        case when not p.in_now then '本月未出现' when p.in_prev then '存量客户' else '新增客户' end as status
+    from per_customer as p
+    -- A customer this month needs its sub-branch stored last month; one gone this month
+    -- needs the sub-branch it was in stored this month.
+    semi join branches as b
+        on b.branch = case when p.in_now then p.branch_now else p.branch_prev end
+        and (case when p.in_now then b.in_prev else b.in_now end)
+),
+
+in_scope as (
+    select *
+    from moves
+    where change <> 0 and ($branch is null or branch = $branch)
+),
+
+top_up as (
+    -- order by … limit keeps a small heap per direction instead of sorting every customer.
+    select * from in_scope where change > 0
+    order by abs(change) desc, customer_id
+    limit coalesce($top_n, 10)
+),
+
+top_down as (
+    select * from in_scope where change < 0
+    order by abs(change) desc, customer_id
+    limit coalesce($top_n, 10)
 ),
 
 ranked as (
     select
         *,
         case when change > 0 then '增加' else '减少' end as direction,
-        row_number() over (
-            partition by change > 0 order by abs(change) desc, customer_id
-        ) as rank
-    from moves
-    where change <> 0 and ($branch is null or branch = $branch)
+        row_number() over (partition by change > 0 order by abs(change) desc, customer_id) as rank
+    from (select * from top_up union all select * from top_down)
+),
+
+names as (
+    -- The name as stored in the month the row comes from (this month, or last month for a
+    -- customer gone this month), read for the ranked customers only.
+    select
+        customers.customer_id,
+        customers.month = $month as is_now,
+        any_value(customers.customer_name) as customer_name
+    from customers
+    semi join ranked on ranked.customer_id = customers.customer_id
+    where customers.month in ($month, strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'))
+    group by customers.customer_id, customers.month = $month
 ),
 
 managers_now as (
@@ -100,7 +111,7 @@ select
     r.direction,
     r.rank,
     r.customer_id,
-    r.customer_name,
+    n.customer_name,
     r.manager_id,
     m.manager_name,
     r.branch,
@@ -109,6 +120,6 @@ select
     cast(r.change as decimal(18, 2)) as change,
     r.status
 from ranked as r
+left join names as n on n.customer_id = r.customer_id and n.is_now = r.is_now
 left join managers_now as m on m.manager_id = r.manager_id
-where r.rank <= coalesce($top_n, 10)
 order by r.direction desc, r.rank

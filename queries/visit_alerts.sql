@@ -14,58 +14,42 @@
 -- higher role satisfies a lower requirement). Extras after visited: manager_name,
 -- segment, prev_total, dep_total, is_new_customer, required_rank, best_visit_role,
 -- onsite_visits, last_onsite_date.
-with periods as (
-    select strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev
-),
-
-thresholds as (
+with thresholds as (
     select
         cast(coalesce($threshold_manager, 1000000) as decimal(18, 2)) as manager_level,
         cast(coalesce($threshold_lead, 2000000) as decimal(18, 2)) as lead_level,
         cast(coalesce($threshold_vp, 5000000) as decimal(18, 2)) as vp_level
 ),
 
-customers_now as (
+both_months as (
+    -- This month and the previous one as a constant list, so the filter reaches the scan.
     select
+        month = $month as is_now,
         customer_id,
-        any_value(customer_name) as customer_name,
-        min(manager_id) as manager_id,
-        min(branch) as branch,
-        any_value(
-            coalesce(
-                segment,
-                case
-                    when loan_offline > 0 then '线下授信'
-                    when loan_online > 0 then '线上授信'
-                    else '非授信'
-                end
-            )
-        ) as segment,
-        sum(
-            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
-        ) as dep_total
+        manager_id,
+        branch,
+        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
+        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as dep_total
     from customers
-    where month = $month
-    group by customer_id
+    where month in ($month, strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'))
 ),
 
-customers_prev as (
+per_customer as (
+    -- One pass: each customer's total now and last month side by side.
     select
-        customers.customer_id,
-        sum(
-            coalesce(customers.dep_settlement, 0) + coalesce(customers.dep_pure, 0)
-            + coalesce(customers.dep_margin, 0) + coalesce(customers.dep_savings, 0)
-        ) as dep_total
-    from customers, periods
-    where customers.month = periods.month_prev
-    group by customers.customer_id
+        customer_id,
+        bool_or(not is_now) as in_prev,
+        min(manager_id) filter (where is_now) as manager_id,
+        min(branch) filter (where is_now) as branch,
+        sum(dep_total) filter (where is_now) as dep_total,
+        coalesce(sum(dep_total) filter (where not is_now), 0) as prev_total
+    from both_months
+    group by customer_id
+    having bool_or(is_now)
 ),
 
 branches_prev as (
-    select distinct customers.branch
-    from customers, periods
-    where customers.month = periods.month_prev
+    select distinct branch from both_months where not is_now
 ),
 
 onsite_visits as (
@@ -88,17 +72,14 @@ onsite_visits as (
 increases as (
     select
         cur.customer_id,
-        cur.customer_name,
         cur.manager_id,
         cur.branch,
-        cur.segment,
-        cast(coalesce(prev.dep_total, 0) as decimal(18, 2)) as prev_total,
+        cast(cur.prev_total as decimal(18, 2)) as prev_total,
         cast(cur.dep_total as decimal(18, 2)) as dep_total,
-        cast(cur.dep_total - coalesce(prev.dep_total, 0) as decimal(18, 2)) as deposit_increase,
-        prev.customer_id is null as is_new_customer
-    from customers_now as cur
+        cast(cur.dep_total - cur.prev_total as decimal(18, 2)) as deposit_increase,
+        not cur.in_prev as is_new_customer
+    from per_customer as cur
     semi join branches_prev on branches_prev.branch = cur.branch
-    left join customers_prev as prev on prev.customer_id = cur.customer_id
     where $branch is null or cur.branch = $branch
 ),
 
@@ -119,18 +100,39 @@ managers_now as (
     from managers
     where month = $month
     group by manager_id
+),
+
+details as (
+    -- Name and segment for the alerted customers only (a few thousand, not the whole book).
+    select
+        customers.customer_id,
+        any_value(customers.customer_name) as customer_name,
+        any_value(
+            coalesce(
+                customers.segment,
+                case
+                    when customers.loan_offline > 0 then '线下授信'
+                    when customers.loan_online > 0 then '线上授信'
+                    else '非授信'
+                end
+            )
+        ) as segment
+    from customers
+    semi join alerts on alerts.customer_id = customers.customer_id
+    where customers.month = $month
+    group by customers.customer_id
 )
 
 select
     a.customer_id,
-    a.customer_name,
+    d.customer_name,
     a.manager_id,
     a.branch,
     a.deposit_increase,
     case a.required_rank when 3 then '分管行长' when 2 then '团队负责人' else '客户经理' end as required_role,
     coalesce(v.best_rank, 0) >= a.required_rank as visited,
     m.manager_name,
-    a.segment,
+    d.segment,
     a.prev_total,
     a.dep_total,
     a.is_new_customer,
@@ -141,4 +143,5 @@ select
 from alerts as a
 left join onsite_visits as v on v.customer_id = a.customer_id
 left join managers_now as m on m.manager_id = a.manager_id
+left join details as d on d.customer_id = a.customer_id
 order by a.required_rank desc, a.deposit_increase desc, a.customer_id

@@ -524,8 +524,10 @@ OWN_QUERIES = [
     "deposit_cadence_customers",
     "deposit_customers",
     "deposit_deviation",
+    "deposit_deviation_summary",
     "deposit_mix",
     "deposit_settlement_compliance",
+    "deposit_settlement_summary",
     "deposit_top_movers",
     "deposit_trend",
     "deposit_visit_cadence",
@@ -537,8 +539,10 @@ KEYS = {
     "deposit_cadence_customers": ["customer_id"],
     "deposit_customers": ["customer_id"],
     "deposit_deviation": ["customer_id"],
+    "deposit_deviation_summary": ["manager_id", "branch"],
     "deposit_mix": ["manager_id", "branch"],
     "deposit_settlement_compliance": ["customer_id"],
+    "deposit_settlement_summary": ["manager_id", "branch"],
     "deposit_top_movers": ["customer_id"],
     "deposit_trend": ["month", "branch"],
     "deposit_visit_cadence": ["manager_id", "branch"],
@@ -669,3 +673,86 @@ def test_page_on_demo(apptest_env):
     assert not at.exception
     assert len(at.get("plotly_chart")) >= 5
     assert "visited_mark" in [c for df in at.dataframe for c in df.value.columns]
+
+
+def test_lists_keep_the_worst_top_n(con):
+    # Compliance: not compliant first, largest shortfall first; ties by sub-branch and id.
+    top = rows(con, "deposit_settlement_compliance", month="2026-10", top_n=1)
+    assert [r["customer_id"] for r in top] == ["C06"]
+    assert [r["customer_id"] for r in rows(con, "deposit_settlement_compliance", month="2026-10", top_n=3)] == [
+        "C06",
+        "C08",
+        "C02",
+    ]
+    # Deviation: flagged first, largest |amount| first.
+    top = rows(con, "deposit_deviation", month="2026-10", top_n=2, **deposits.deviation_params())
+    assert [(r["customer_id"], r["flagged"]) for r in top] == [("C03", True), ("C08", True)]
+    # Cadence: neither visit first, then the larger deposits; listed in branch / manager order.
+    top = rows(con, "deposit_cadence_customers", month="2026-10", top_n=2)
+    assert [(r["customer_id"], r["phone_visited"], r["onsite_visited"]) for r in top] == [
+        ("C07", False, False),
+        ("C20", False, False),
+    ]
+    assert top[0]["last_visit_date"].isoformat() == "2026-10-17" and top[1]["last_visit_date"] is None
+    assert rows(con, "deposit_cadence_customers", month="2026-10", top_n=3) == rows(
+        con, "deposit_cadence_customers", month="2026-10"
+    )
+
+
+def test_lists_per_manager_are_complete(con):
+    compliance = rows(con, "deposit_settlement_compliance", month="2026-10", manager_id="M01")
+    assert [(r["customer_id"], r["compliant"]) for r in compliance] == [("C06", False), ("C02", True)]
+    compliance = rows(con, "deposit_settlement_compliance", month="2026-10", manager_id="M02")
+    assert [(r["customer_id"], r["compliant"]) for r in compliance] == [("C08", False), ("C03", True)]
+    deviation = rows(con, "deposit_deviation", month="2026-10", manager_id="M01", **deposits.deviation_params())
+    assert [(r["customer_id"], r["flagged"]) for r in deviation] == [("C07", False), ("C01", False)]
+    assert rows(con, "deposit_deviation", month="2026-10", manager_id="M03") == []
+    short = rows(con, "deposit_cadence_customers", month="2026-10", manager_id="M01")
+    assert [r["customer_id"] for r in short] == ["C07"]
+
+
+def test_summary_queries_match_the_customer_rows(con):
+    counts = rows(con, "deposit_settlement_summary", month="2026-10")
+    assert [(r["manager_id"], r["checked"], r["compliant"], r["not_compliant"]) for r in counts] == [
+        ("M01", 2, 1, 1),
+        ("M02", 2, 1, 1),
+    ]
+    assert deposits.compliance_summary(pd.DataFrame(counts)) == {"checked": 4, "compliant": 2, "not_compliant": 2}
+    assert rows(con, "deposit_settlement_summary", month="2026-10", branch=WEST) == []
+    summed = rows(con, "deposit_deviation_summary", month="2026-10", **deposits.deviation_params())
+    assert [(r["manager_id"], r["customers"], r["flagged_customers"], r["dep_total"], r["dep_avg"]) for r in summed] == [
+        ("M01", 2, 0, D("3315000.00"), D("3300000.00")),
+        ("M02", 2, 2, D("2800000.00"), D("2890000.00")),
+    ]
+    per_customer = pd.DataFrame(rows(con, "deposit_deviation", month="2026-10", **deposits.deviation_params()))
+    for key in ("branch", "manager_id"):
+        from_sql = deposits.deviation_summary(pd.DataFrame(summed), key)
+        from_rows = deposits.deviation_summary(per_customer, key)
+        pd.testing.assert_frame_equal(from_sql, from_rows)
+    stricter = rows(con, "deposit_deviation_summary", month="2026-10", threshold=0.029)
+    assert by("manager_id", stricter)["M01"]["flagged_customers"] == 1
+
+
+def test_list_caption():
+    assert deposits.list_caption(3, 3, "未按月拜访", "存款较多") is None
+    note = deposits.list_caption(500, 427_329, "未按月拜访", "存款较多")
+    assert "427,329" in note and "前 500 户" in note and "客户经理" in note
+
+
+def test_page_lists_cut_to_top_n_and_full_per_manager(page_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PUHUI_DEPOSIT_LIST_TOP_N", "1")
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert frame_with(at, "required_share")["customer_name"].tolist() == ["客户C06"]
+    assert any("共 2 户结算量未达要求" in c.value and "前 1 户" in c.value for c in at.caption)
+    at.selectbox(key="deposit_compliance_scope_all").set_value("M02").run()
+    assert not at.exception
+    assert frame_with(at, "required_share")["customer_name"].tolist() == ["客户C08"]
+    assert frame_with(at, "deviation_amount")["customer_name"].tolist() == ["客户C03"]
+    at.selectbox(key="deposit_deviation_scope_all").set_value("M02").run()
+    assert frame_with(at, "deviation_amount")["customer_name"].tolist() == ["客户C03", "客户C08"]
+    assert frame_with(at, "phone_mark")["customer_name"].tolist() == ["客户C20"]  # neither visit, largest deposit
+    at.selectbox(key="deposit_cadence_scope_all").set_value("M02").run()
+    assert frame_with(at, "phone_mark")["customer_name"].tolist() == ["客户C05"]
