@@ -34,16 +34,19 @@ if cells.empty:
     )
     st.stop()
 
-customers = ctx.run("grid_customers")
-attributed = ctx.run("grid_channel_customers")
+# A million customers stay in the database: a fixed sample for the map, counts for the
+# headline, and the point-in-polygon check only for the customers not in a place cell.
+max_points = int(settings.get("map_max_points"))
+customers = ctx.run("grid_customers", max_points=max_points)
+totals = ctx.run("grid_customer_counts")
+attributed = ctx.run("grid_channel_totals")
 events_from = min(phase.start, month_end - timedelta(days=90))
-events = ctx.run("grid_events", start=events_from.isoformat())
 
 shapes = grids.cell_shapes(cells)
-outside = grids.outside_customers(customers, shapes)
+outside = grids.outside_customers(ctx.run("grid_customers", outside=True), shapes)
 far_out = outside[outside["located_grid"].isna()]
 gaps = grids.cell_gaps(cells, ctx.month)
-figures = grids.summary(cells, customers, outside)
+figures = grids.summary(cells, totals, outside)
 scope = ctx.branch or "全条线"
 
 st.subheader(f"{fmt.month_label(ctx.month)} · {scope}")
@@ -100,8 +103,8 @@ with map_column:
     st.markdown(maps.legend_html(legend, maps.MEASURES[measure].label), unsafe_allow_html=True)
     if show_points:
         st.markdown(maps.legend_html(maps.segment_legend(), "客户"), unsafe_allow_html=True)
-    if len(customers) > int(settings.get("map_max_points")) and show_points:
-        st.caption(f"客户较多，地图上抽样显示 {fmt.count(settings.get('map_max_points'))} 户。")
+    if figures["customers"] > max_points and show_points:
+        st.caption(f"客户较多，地图上抽样显示 {fmt.count(max_points)} 户。")
     undrawn = shapes[shapes["shape"].isna()]
     unparsed = shapes[shapes["shape_kind"] == "边界无法识别"]
     if len(undrawn):
@@ -143,7 +146,7 @@ with side_column:
         )
         if chosen:
             ui.table(
-                attributed[attributed["grid_id"] == chosen],
+                ctx.run("grid_channel_customers", dept_id=chosen),
                 key="grid_channel_customers",
                 columns={
                     "customer_name": ("客户名称", "text"),
@@ -198,7 +201,7 @@ if selected:
             f"最近一次活动或拜访：{maps.date_text(cell['last_activity'])}"
         )
         ui.table(
-            customers[customers["grid_id"] == selected],
+            ctx.run("grid_customers", grid_id=selected),
             key="grid_cell_customers",
             title="网格内客户",
             columns={
@@ -210,7 +213,7 @@ if selected:
                 "loans": ("贷款", "wan"),
             },
         )
-        recent = events[events["grid_id"] == selected].head(30)
+        recent = ctx.run("grid_events", start=events_from.isoformat(), grid_id=selected).head(30)
         if recent.empty:
             st.caption(f"自 {events_from:%Y-%m-%d} 以来该网格没有营销活动或拜访记录。")
         else:
@@ -263,7 +266,7 @@ with gap_tab:
     )
 
 with plan_tab:
-    plan, week_labels = grids.weekly_plan(events, cells, ctx.month)
+    plan, week_labels = grids.weekly_plan(ctx.run("grid_plan", phase_start=phase.start.isoformat()), cells, ctx.month)
     view = st.radio("查看方式", ["按网格汇总", "按网格和客户经理展开"], horizontal=True, key="grid_plan_view")
     st.caption(
         f"本阶段：{phase.name}（{phase.start:%Y-%m-%d} 起，统计至 {min(phase.end, month_end):%Y-%m-%d}）。"
@@ -352,18 +355,26 @@ with channel_tab:
                 "loans": ("贷款", "wan"),
             },
         )
-        ui.table(
-            attributed,
-            key="grid_channel_all_customers",
-            title="渠道客户明细（含归属依据）",
-            columns={
-                "grid_name": ("部门", "text"),
-                "customer_name": ("客户名称", "text"),
-                "branch": ("支行", "text"),
-                "segment": ("管户类型", "text"),
-                "channel": ("获客渠道", "text"),
-                "match_rule": ("归属依据", "text"),
-                "deposits": ("存款", "wan"),
-                "loans": ("贷款", "wan"),
-            },
+        # The full list can run to hundreds of thousands of rows: one department at a time.
+        dept = st.selectbox(
+            "渠道客户明细：选择部门",
+            [None, *channels["grid_id"]],
+            format_func=lambda g: "请选择" if g is None else dict(zip(channels["grid_id"], channels["grid_name"]))[g],
+            key="grid_channel_detail_pick",
         )
+        if dept:
+            ui.table(
+                ctx.run("grid_channel_customers", dept_id=dept),
+                key="grid_channel_all_customers",
+                title="渠道客户明细（含归属依据）",
+                columns={
+                    "grid_name": ("部门", "text"),
+                    "customer_name": ("客户名称", "text"),
+                    "branch": ("支行", "text"),
+                    "segment": ("管户类型", "text"),
+                    "channel": ("获客渠道", "text"),
+                    "match_rule": ("归属依据", "text"),
+                    "deposits": ("存款", "wan"),
+                    "loans": ("贷款", "wan"),
+                },
+            )

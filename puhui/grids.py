@@ -2,7 +2,12 @@
 
 The map page asks the queries ``grid_cells``, ``grid_customers``, ``grid_events`` and
 ``grid_channel_customers`` for the month's rows and hands them to the functions here; none
-of them needs Streamlit. Definitions the page relies on:
+of them needs Streamlit. At a provincial bank's scale (a million customers) the page keeps
+the bulk in the database: a fixed sample of map points (``grid_customers`` with
+``$max_points``), only the customers not in a place cell for the outside check
+(``$outside``), counts (``grid_customer_counts``, ``grid_channel_totals``), the weekly plan
+summed per cell, manager and week (``grid_plan``), and one cell's or one department's rows
+only when it is chosen (``$grid_id``, ``$dept_id``). Definitions the page relies on:
 
 - A **place cell** is a grid whose type is a place (园区, 商圈, 专业市场, 产业集群, 社区,
   行政村); a **channel** is a government department or an association (政府渠道, 商会协会),
@@ -499,6 +504,9 @@ def plan_weeks(month: str) -> list[tuple[date, str]]:
 def weekly_plan(events: pd.DataFrame, cells: pd.DataFrame, month: str) -> tuple[pd.DataFrame, list[str]]:
     """Which cells each manager worked each week of the current phase (a grid × week table).
 
+    ``events`` is either the ``grid_events`` query (one row per event) or the ``grid_plan``
+    query (counts per cell, manager and week, summed in the database: the page's choice).
+
     One row per (cell, manager) with at least one activity or visit in the phase up to the
     month's end, plus one row per cell nobody worked (the owner, all weeks 0). Week columns
     hold the number of activities and visits. Also: ``is_owner``, ``weeks_worked`` (weeks
@@ -510,11 +518,17 @@ def weekly_plan(events: pd.DataFrame, cells: pd.DataFrame, month: str) -> tuple[
     labels = [label for _, label in weeks]
     label_of = dict(weeks)
     frame = events[events["grid_id"].notna()].copy()
-    frame["day"] = pd.to_datetime(frame["event_date"]).dt.date
+    if "week" in frame.columns:
+        # grid_plan rows: already counted per cell, manager and week in the database.
+        frame["day"] = pd.to_datetime(frame["week"]).dt.date
+        frame["_n"] = frame["events"].astype(int)
+    else:
+        frame["day"] = pd.to_datetime(frame["event_date"]).dt.date
+        frame["_n"] = 1
     frame = frame[(frame["day"] >= phase.start) & (frame["day"] <= stop)]
     frame["week"] = frame["day"].map(lambda d: label_of[_monday(d)])
     frame["manager_id"] = frame["manager_id"].fillna("")
-    counts = frame.groupby(["grid_id", "manager_id", "week"]).size().unstack("week", fill_value=0)
+    counts = frame.groupby(["grid_id", "manager_id", "week"])["_n"].sum().unstack("week", fill_value=0)
     counts = counts.reindex(columns=labels, fill_value=0).reset_index()
     worker_names = (
         frame.dropna(subset=["manager_name"]).drop_duplicates("manager_id").set_index("manager_id")["manager_name"]
@@ -622,14 +636,19 @@ def channel_list(cells: pd.DataFrame, attributed: pd.DataFrame) -> pd.DataFrame:
     """Government departments and associations with their owner and the customers they brought.
 
     ``attributed`` is the ``grid_channel_customers`` query (one row per attributed
-    customer). One row per department, busiest first: grid_id, grid_name, grid_type,
+    customer) or the ``grid_channel_totals`` query (already one row per department). One row per department, busiest first: grid_id, grid_name, grid_type,
     branch, manager_id, manager_name, customers, offline_credit, online_credit, non_credit,
     deposits, loans.
     """
     departments = cells[cells["is_channel"].astype(bool)][
         ["grid_id", "grid_name", "grid_type", "branch", "manager_id", "manager_name"]
     ].copy()
-    if len(attributed):
+    if "customers" in attributed.columns:
+        # grid_channel_totals: already summed per department in the database.
+        totals = attributed[
+            ["grid_id", "customers", "offline_credit", "online_credit", "non_credit", "deposits", "loans"]
+        ]
+    elif len(attributed):
         grouped = attributed.groupby("grid_id")
         totals = pd.DataFrame(
             {
@@ -676,7 +695,17 @@ def deposit_kinds(cell: pd.Series) -> pd.DataFrame:
 
 
 def summary(cells: pd.DataFrame, customers: pd.DataFrame, outside: pd.DataFrame) -> dict:
-    """Headline figures for the page: cells, owned cells, customers in cells, penetration, outside."""
+    """Headline figures for the page: cells, owned cells, customers in cells, penetration, outside.
+
+    ``customers`` is the ``grid_customers`` query, or the one-row ``grid_customer_counts``
+    query (columns customers and in_cells: the page's choice, counted in the database).
+    """
+    if len(customers) == 1 and {"customers", "in_cells"} <= set(customers.columns):
+        totals = customers.iloc[0]
+        in_cells, total = int(totals["in_cells"]), int(totals["customers"])
+    else:
+        in_cells = int(customers["in_cell"].astype(bool).sum()) if len(customers) else 0
+        total = int(len(customers))
     places = cells[~cells["is_channel"].astype(bool)]
     with_merchants = places[pd.to_numeric(places["merchants"], errors="coerce").fillna(0) > 0]
     merchants = float(with_merchants["merchants"].sum())
@@ -684,8 +713,8 @@ def summary(cells: pd.DataFrame, customers: pd.DataFrame, outside: pd.DataFrame)
         "cells": int(len(places)),
         "owned": int(places["manager_id"].map(lambda v: not _blank(v)).sum()),
         "channels": int(cells["is_channel"].astype(bool).sum()),
-        "in_cells": int(customers["in_cell"].astype(bool).sum()) if len(customers) else 0,
-        "customers": int(len(customers)),
+        "in_cells": in_cells,
+        "customers": total,
         "penetration": (float(with_merchants["customers"].sum()) / merchants) if merchants else None,
         "outside": int(outside["located_grid"].isna().sum()) if len(outside) else 0,
         "unassigned_inside": int(outside["located_grid"].notna().sum()) if len(outside) else 0,

@@ -97,7 +97,10 @@ visited as (
     where grid_id is not null
 ),
 
-cell_visits as (
+-- A cell's last visit is nearly always recent: look in the phase's months first (the stored
+-- month column lets DuckDB skip the older row groups), and reach back through the whole
+-- history only for the customers of cells with no visit since then.
+recent_visits as (
     select
         c.grid_id,
         max(v.visit_date) as last_visit,
@@ -105,8 +108,35 @@ cell_visits as (
     from visits as v
     inner join visited as c on c.customer_id = v.customer_id
     cross join bounds as b
+    where
+        v.month <= $month and v.month >= strftime(b.phase_start, '%Y-%m')
+        and v.visit_date <= b.month_end
+    group by c.grid_id
+),
+
+quiet as (
+    select c.customer_id, c.grid_id
+    from visited as c
+    anti join recent_visits as r on r.grid_id = c.grid_id
+),
+
+older_visits as (
+    select
+        c.grid_id,
+        max(v.visit_date) as last_visit
+    from visits as v
+    inner join quiet as c on c.customer_id = v.customer_id
+    cross join bounds as b
     where v.month <= $month and v.visit_date <= b.month_end
     group by c.grid_id
+),
+
+cell_visits as (
+    select grid_id, last_visit, phase_visits
+    from recent_visits
+    union all
+    select grid_id, last_visit, 0 as phase_visits
+    from older_visits
 ),
 
 roster_stored as (

@@ -8,7 +8,8 @@
 -- only when exactly one department of the customer's sub-branch matches so, or none there
 -- and exactly one elsewhere. Among equal matches, a department of the customer's own
 -- sub-branch wins, then the longer name.
--- Params: $month (YYYY-MM), $branch (optional, NULL = all; a department of the sub-branch or a customer of it).
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all; a department of the sub-branch or a customer of it),
+-- $dept_id (optional, NULL = every department; else only the customers that department brought).
 with grid_months as (
     select
         branch,
@@ -149,5 +150,7 @@ select
     deposits,
     loans
 from ranked
-where pick = 1 and ($branch is null or dept_branch = $branch or branch = $branch)
+where
+    pick = 1 and ($branch is null or dept_branch = $branch or branch = $branch)
+    and ($dept_id is null or dept_id = $dept_id)
 order by dept_branch, dept_id, customer_id

@@ -3,7 +3,11 @@
 -- Grain: one row per customer of the month.
 -- in_cell: the customer's grid_id is a place cell of the month's grids (not a government or
 -- association channel). A sub-branch sees its own customers and every customer in its cells.
--- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches).
+-- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
+-- $grid_id (optional, NULL = every cell; else only the customers whose grid_id is that cell),
+-- $outside (optional, NULL = all; true = only customers not in a place cell, the candidates
+-- for "outside every cell"), $max_points (optional, NULL = every row; else a fixed sample of
+-- that many rows, the same on every run: the customers with the smallest hash(customer_id)).
 with grid_months as (
     select
         branch,
@@ -32,7 +36,7 @@ names as (
 book as (
     select *
     from customers
-    where month = $month
+    where month = $month and ($grid_id is null or nullif(trim(grid_id), '') = $grid_id)
 )
 
 select
@@ -61,5 +65,9 @@ select
 from book as c
 left join cells as g on g.grid_id = nullif(trim(c.grid_id), '')
 left join names as n on n.manager_id = c.manager_id
-where $branch is null or c.branch = $branch or g.branch = $branch
-order by c.branch, c.customer_id
+where
+    ($branch is null or c.branch = $branch or g.branch = $branch)
+    and ($outside is null or coalesce(g.grid_type not in ('政府渠道', '商会协会'), false) = not $outside)
+-- The sample is ordered by a hash so that it is spread over sub-branches and cells, not the first rows.
+order by case when $max_points is not null then hash(c.customer_id) end, c.branch, c.customer_id
+limit $max_points

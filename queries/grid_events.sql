@@ -3,7 +3,8 @@
 -- Grain: one row per activity (kind 营销活动) or visit (kind 拜访) that reaches a cell.
 -- A visit reaches the cell of the visited customer (grid_id in the month's customers).
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches, matched on the
--- cell's sub-branch), $start (optional, YYYY-MM-DD first date included, NULL = all history).
+-- cell's sub-branch), $start (optional, YYYY-MM-DD first date included, NULL = all history),
+-- $grid_id (optional, NULL = every cell; else only that cell's activities and visits).
 with grid_months as (
     select
         branch,
@@ -42,7 +43,9 @@ book as (
         any_value(branch) as branch,
         any_value(nullif(trim(grid_id), '')) as grid_id
     from customers
-    where month = $month and nullif(trim(grid_id), '') is not null
+    where
+        month = $month and nullif(trim(grid_id), '') is not null
+        and ($grid_id is null or nullif(trim(grid_id), '') = $grid_id)
     group by customer_id
 ),
 
@@ -62,6 +65,8 @@ activity_events as (
     cross join bounds as b
     where
         a.month <= $month
+        and ($start is null or a.month >= left($start, 7))
+        and ($grid_id is null or nullif(trim(a.grid_id), '') = $grid_id)
         and a.activity_date <= b.month_end
         and (b.first_day is null or a.activity_date >= b.first_day)
         and nullif(trim(a.grid_id), '') is not null
@@ -84,6 +89,8 @@ visit_events as (
     cross join bounds as b
     where
         v.month <= $month
+        -- Bounds on the stored month column let DuckDB skip older row groups of a long history.
+        and ($start is null or v.month >= left($start, 7))
         and v.visit_date <= b.month_end
         and (b.first_day is null or v.visit_date >= b.first_day)
 ),

@@ -704,3 +704,73 @@ def test_page_masks_names_in_training_mode(apptest_env):
     for frame in frames:
         names = frame["customer_name"].dropna()
         assert len(names) and names.map(lambda n: "*" in n).all()
+
+
+def test_grid_customers_sample_outside_and_one_cell(con, cells):
+    params = {"month": MONTH, "branch": "A支行"}
+    every = queries.run(con, "grid_customers", params)
+    sample = queries.run(con, "grid_customers", {**params, "max_points": 3})
+    assert len(sample) == 3 and set(sample["customer_id"]) <= set(every["customer_id"])
+    again = queries.run(con, "grid_customers", {**params, "max_points": 3})
+    assert sample["customer_id"].tolist() == again["customer_id"].tolist()  # the same points every run
+    ids = sorted(every["customer_id"], key=lambda c: con.execute("select hash(?)", [c]).fetchall()[0][0])
+    assert sorted(sample["customer_id"]) == sorted(ids[:3])
+    candidates = queries.run(con, "grid_customers", {**params, "outside": True})
+    assert sorted(candidates["customer_id"]) == ["C6", "C7", "C8"]
+    inside = queries.run(con, "grid_customers", {**params, "outside": False})
+    assert len(inside) == 5 and inside["in_cell"].all()
+    one = queries.run(con, "grid_customers", {**params, "grid_id": "G1"})
+    assert sorted(one["customer_id"]) == sorted(every[every["grid_id"] == "G1"]["customer_id"])
+    assert len(one)
+    # The outside check on the candidates alone gives what it gives on every customer.
+    shapes = grids.cell_shapes(cells.reset_index(drop=True))
+    compared = ["customer_id", "reason", "located_grid", "located_name"]
+    assert (
+        grids.outside_customers(candidates, shapes)[compared].fillna("").values.tolist()
+        == grids.outside_customers(every, shapes)[compared].fillna("").values.tolist()
+    )
+
+
+def test_grid_customer_counts_match_summary(con, cells):
+    for branch in ("A支行", None):
+        params = {"month": MONTH, "branch": branch}
+        every = queries.run(con, "grid_customers", params)
+        totals = queries.run(con, "grid_customer_counts", params)
+        assert totals.iloc[0].tolist() == [len(every), int(every["in_cell"].sum())]
+    shapes = grids.cell_shapes(cells.reset_index(drop=True))
+    every = queries.run(con, "grid_customers", {"month": MONTH, "branch": "A支行"})
+    outside = grids.outside_customers(every, shapes)
+    totals = queries.run(con, "grid_customer_counts", {"month": MONTH, "branch": "A支行"})
+    figures = grids.summary(cells.reset_index(drop=True), totals, outside)
+    assert figures == grids.summary(cells.reset_index(drop=True), every, outside)
+    assert figures["customers"] == 8 and figures["in_cells"] == 5
+
+
+def test_grid_plan_sums_events_in_the_database(con, cells):
+    events = queries.run(con, "grid_events", {"month": MONTH, "branch": "A支行"})
+    counted = queries.run(con, "grid_plan", {"month": MONTH, "branch": "A支行"})
+    assert counted["events"].sum() == 6 and counted["week"].min() == pd.Timestamp("2026-10-01")
+    frame = cells.reset_index(drop=True)
+    expected, labels = grids.weekly_plan(events, frame, MONTH)
+    plan, same_labels = grids.weekly_plan(counted, frame, MONTH)
+    assert same_labels == labels
+    pd.testing.assert_frame_equal(plan, expected)
+    assert queries.run(con, "grid_plan", {"month": MONTH, "branch": "B支行"}).empty
+    later = queries.run(con, "grid_plan", {"month": MONTH, "branch": "A支行", "phase_start": "2026-10-12"})
+    assert later["events"].sum() == 3
+
+
+def test_grid_events_of_one_cell(con):
+    every = queries.run(con, "grid_events", {"month": MONTH, "branch": "A支行"})
+    one = queries.run(con, "grid_events", {"month": MONTH, "branch": "A支行", "grid_id": "G1"})
+    pd.testing.assert_frame_equal(one, every[every["grid_id"] == "G1"].reset_index(drop=True))
+    assert len(one) == 3
+
+
+def test_channel_totals_and_one_department(con, cells):
+    attributed = queries.run(con, "grid_channel_customers", {"month": MONTH, "branch": "A支行"})
+    totals = queries.run(con, "grid_channel_totals", {"month": MONTH, "branch": "A支行"})
+    frame = cells.reset_index(drop=True)
+    pd.testing.assert_frame_equal(grids.channel_list(frame, totals), grids.channel_list(frame, attributed))
+    d1 = queries.run(con, "grid_channel_customers", {"month": MONTH, "branch": "A支行", "dept_id": "D1"})
+    assert sorted(d1["customer_id"]) == ["C1", "C2", "C4", "C8"]
