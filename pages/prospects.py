@@ -73,21 +73,32 @@ def title(name: str) -> str:
     return export.title_line(name, ctx.month, scope)
 
 
-no_loan = prospects.no_loan(ctx.run, **common, min_deposit=min_deposit)
-maturing = prospects.maturing(ctx.run, **common, days=int(days))
+# A whole bank's lists run to hundreds of thousands of rows: without a chosen manager the
+# database sends the first rows of each list (and the counts of all); a manager's lists are full.
+limit = None if manager_id else int(settings.get("prospect_list_limit"))
+per_manager = None if manager_id else int(settings.get("prospect_per_manager"))
+no_loan = prospects.no_loan(ctx.run, **common, min_deposit=min_deposit, limit=limit)
+maturing = prospects.maturing(ctx.run, **common, days=int(days), limit=limit)
 coverage = prospects.coverage(ctx.run, **common)
-gaps = prospects.gaps(ctx.run, **common)
-dormant = prospects.dormant(ctx.run, **common, months=int(dormant_months))
-balanced, candidates = prospects.balanced_growth(ctx.run, **common, min_deposit=min_deposit)
+gaps = prospects.gaps(ctx.run, **common, limit=limit)
+dormant = prospects.dormant(ctx.run, **common, months=int(dormant_months), limit=limit)
+balanced, candidates = prospects.balanced_growth(ctx.run, **common, min_deposit=min_deposit, per_manager=per_manager)
+lists_cut = {"no_loan": no_loan, "maturing": maturing, "gaps": gaps, "dormant": dormant}
+totals = {name: prospects.list_total(frame) for name, frame in lists_cut.items()}
 if ctx.training:
     # Built from ctx.run's masked lists already; masking again changes nothing.
     balanced, candidates = masking.mask_frame(balanced), masking.mask_frame(candidates)
 
 counts = st.columns(5)
-counts[0].metric("无贷转有贷", f"{len(no_loan):,} 户")
-counts[1].metric(f"{int(days)} 天内到期", f"{len(maturing):,} 户")
-counts[2].metric("有产品缺口", f"{len(gaps):,} 户")
-counts[3].metric("睡眠客户", f"{len(dormant):,} 户")
+counts[0].metric("无贷转有贷", f"{totals['no_loan']:,} 户")
+counts[1].metric(f"{int(days)} 天内到期", f"{totals['maturing']:,} 户")
+counts[2].metric("有产品缺口", f"{totals['gaps']:,} 户")
+counts[3].metric("睡眠客户", f"{totals['dormant']:,} 户")
+if limit is not None and any(total > limit for total in totals.values()):
+    st.caption(
+        f"未选客户经理时，每张清单列出前 {limit:,} 户（户数为全部）；均衡发展每位客户经理每类列出前 "
+        f"{per_manager:,} 户候选客户。选择客户经理可查看并下载其完整清单。"
+    )
 counts[4].metric("管户结构未达标", f"{len(balanced):,} 人")
 
 tabs = st.tabs(["无贷转有贷", "到期续贷", "产品覆盖与缺口", "睡眠客户", "均衡发展"])

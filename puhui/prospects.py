@@ -165,25 +165,46 @@ def _or_setting(value, name: str):
     return settings.get(name) if value is None else value
 
 
-def no_loan(source, month: str, branch: str | None = None, manager_id: str | None = None, min_deposit=None) -> pd.DataFrame:
-    """无贷转有贷: non-credit customers with deposits >= ``min_deposit`` yuan, payroll or a basic account."""
+def no_loan(
+    source,
+    month: str,
+    branch: str | None = None,
+    manager_id: str | None = None,
+    min_deposit=None,
+    limit: int | None = None,
+    per_manager: int | None = None,
+) -> pd.DataFrame:
+    """无贷转有贷: non-credit customers with deposits >= ``min_deposit`` yuan, payroll or a basic account.
+
+    ``limit``: only the first rows (column ``list_total`` keeps the whole list's count);
+    ``per_manager``: only each manager's first rows, firms and others apart (columns
+    ``manager_total`` and ``manager_firms`` keep each manager's counts).
+    """
     return runner(source)(
         "prospect_no_loan",
         month=month,
         branch=branch,
         manager_id=manager_id,
         min_deposit=_or_setting(min_deposit, "prospect_min_deposit"),
+        limit=limit,
+        per_manager=per_manager,
     )
 
 
-def maturing(source, month: str, branch: str | None = None, manager_id: str | None = None, days=None) -> pd.DataFrame:
-    """Loans maturing within ``days`` days after the end of ``month`` (renewal, deposit retention)."""
+def maturing(
+    source, month: str, branch: str | None = None, manager_id: str | None = None, days=None, limit: int | None = None
+) -> pd.DataFrame:
+    """Loans maturing within ``days`` days after the end of ``month`` (renewal, deposit retention).
+
+    ``limit``: only the first rows (column ``list_total`` keeps the whole list's count).
+    """
     return runner(source)(
         "prospect_maturing",
         month=month,
         branch=branch,
         manager_id=manager_id,
         days=int(_or_setting(days, "prospect_maturity_days")),
+        limit=limit,
     )
 
 
@@ -199,8 +220,15 @@ def gaps(
     manager_id: str | None = None,
     payroll_deposit=None,
     cash_mgmt_deposit=None,
+    limit: int | None = None,
+    per_manager: int | None = None,
 ) -> pd.DataFrame:
-    """Customers missing a product their profile suggests (:data:`GAP_RULES`), one row each."""
+    """Customers missing a product their profile suggests (:data:`GAP_RULES`), one row each.
+
+    ``limit``: only the first rows (column ``list_total`` keeps the whole list's count);
+    ``per_manager``: only each manager's first rows, payroll gaps and others apart (column
+    ``manager_payroll`` keeps each manager's count of payroll gaps).
+    """
     return runner(source)(
         "prospect_gaps",
         month=month,
@@ -208,18 +236,35 @@ def gaps(
         manager_id=manager_id,
         payroll_deposit=_or_setting(payroll_deposit, "prospect_payroll_deposit"),
         cash_mgmt_deposit=_or_setting(cash_mgmt_deposit, "prospect_cash_mgmt_deposit"),
+        limit=limit,
+        per_manager=per_manager,
     )
 
 
-def dormant(source, month: str, branch: str | None = None, manager_id: str | None = None, months=None) -> pd.DataFrame:
-    """Customers with no balances and no products in each of the last ``months`` months."""
+def dormant(
+    source, month: str, branch: str | None = None, manager_id: str | None = None, months=None, limit: int | None = None
+) -> pd.DataFrame:
+    """Customers with no balances and no products in each of the last ``months`` months.
+
+    ``limit``: only the first rows (column ``list_total`` keeps the whole list's count).
+    """
     return runner(source)(
         "prospect_dormant",
         month=month,
         branch=branch,
         manager_id=manager_id,
         window_months=int(_or_setting(months, "prospect_dormant_months")),
+        limit=limit,
     )
+
+
+def list_total(frame: pd.DataFrame) -> int:
+    """How many rows a list holds in full (its ``list_total`` column; 0 when empty)."""
+    if not len(frame):
+        return 0
+    if "list_total" in frame.columns:
+        return int(frame["list_total"].iloc[0])
+    return len(frame)
 
 
 def is_firm(kind) -> bool:
@@ -263,6 +308,22 @@ def _candidates_for(short: list[str], pool_no_loan: pd.DataFrame, pool_payroll: 
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+def _candidate_count(focus, short, mine, mine_payroll, focus_candidates, per_manager) -> int:
+    """How many candidates the book holds for the focus segment (counted in SQL when cut short)."""
+    if focus_candidates is None or focus is None:
+        return 0
+    if per_manager is None:
+        return len(focus_candidates)
+    if focus == SEGMENT_NON_CREDIT:
+        return int(mine_payroll["manager_payroll"].iloc[0]) if len(mine_payroll) else 0
+    if not len(mine):
+        return 0
+    total, firms = int(mine["manager_total"].iloc[0]), int(mine["manager_firms"].iloc[0])
+    if SEGMENT_OFFLINE in short and SEGMENT_ONLINE in short:
+        return firms if focus == SEGMENT_OFFLINE else total - firms
+    return total
+
+
 def balanced_growth(
     source,
     month: str,
@@ -272,6 +333,7 @@ def balanced_growth(
     payroll_deposit=None,
     cash_mgmt_deposit=None,
     limit: int | None = None,
+    per_manager: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """均衡发展: (one row per manager short of 25/30/50, the candidates for each short segment).
 
@@ -281,14 +343,18 @@ def balanced_growth(
     a manager short of offline or online credit gets the manager's 无贷转有贷 customers
     (short of both: firms for offline, the others for online); short of non-credit, the
     firms with a payroll gap (代发 brings the employees' accounts). Largest deposits first.
+
+    ``per_manager`` (for a whole bank or sub-branch): each manager's candidates are only
+    the first ``per_manager`` of each kind, fetched so from the database; the candidate
+    counts still cover the whole book (the lists' per-manager count columns).
     """
     run = runner(source)
     limit = int(_or_setting(limit, "prospect_candidates"))
     mix = run("manager_mix", month=month, branch=branch, **scorecard.mix_params())
     if manager_id is not None:
         mix = mix[mix["manager_id"] == manager_id]
-    pool = no_loan(run, month, branch, manager_id, min_deposit)
-    gap_list = gaps(run, month, branch, manager_id, payroll_deposit, cash_mgmt_deposit)
+    pool = no_loan(run, month, branch, manager_id, min_deposit, per_manager=per_manager)
+    gap_list = gaps(run, month, branch, manager_id, payroll_deposit, cash_mgmt_deposit, per_manager=per_manager)
     payroll_pool = gap_list[gap_list["gap_payroll"].fillna(False).astype(bool)]
 
     summary_rows, candidate_frames = [], []
@@ -326,7 +392,9 @@ def balanced_growth(
                 "short_segments": "、".join(short),
                 "focus_segment": focus,
                 "approach": CANDIDATE_SOURCES[focus][1] if focus else "",
-                "candidate_count": 0 if focus_candidates is None else len(focus_candidates),
+                "candidate_count": _candidate_count(
+                    focus, short, pool[mine], payroll_pool[mine_payroll], focus_candidates, per_manager
+                ),
                 "candidate_names": names,
             }
         )

@@ -5,7 +5,9 @@
 -- (a customer missing from a month of the window, or a window reaching before the stored
 -- months, is not listed: the data cannot show the customer dormant for that long).
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
---   $manager_id (optional, NULL = all managers), $window_months (number of months, >= 1).
+--   $manager_id (optional, NULL = all managers), $window_months (number of months, >= 1),
+--   $limit (optional, NULL = every row; else the first rows in the list's order).
+-- list_total: how many rows the whole list holds (also when $limit cuts it short).
 -- last_active_month: the latest stored month up to $month in which the customer had a balance
 -- or a product (NULL = none stored).
 -- customer_name and phone are personal data (masked in training mode).
@@ -18,7 +20,34 @@ with calendar as (
     greatest(cast($window_months as integer), 1) as window_months
 ),
 
-history as (
+book as (
+    select *
+    from customers
+    where
+        month = $month
+        and ($branch is null or branch = $branch)
+        and ($manager_id is null or manager_id = $manager_id)
+),
+
+-- Only customers idle this month can be dormant: the window's history is read for them alone.
+idle as (
+    select customer_id
+    from book
+    where not (
+        coalesce(loan_offline, 0) > 0 or coalesce(loan_online, 0) > 0
+        or coalesce(credit_limit, 0) > 0
+        or coalesce(dep_settlement, 0) > 0 or coalesce(dep_pure, 0) > 0
+        or coalesce(dep_margin, 0) > 0 or coalesce(dep_savings, 0) > 0
+        or coalesce(dep_avg, 0) > 0
+        or coalesce(has_payroll, false) or coalesce(has_basic_account, false)
+        or coalesce(has_bill_discount, false) or coalesce(has_intl_settlement, false)
+        or coalesce(has_cash_mgmt, false) or coalesce(has_credit_card, false)
+    )
+),
+
+-- The window's months only, bounded by a value computed from the parameters alone (not a
+-- join), so that DuckDB skips the older months' row groups of a long history.
+window_rows as (
     select
         customer_id,
         month,
@@ -33,33 +62,52 @@ history as (
             or coalesce(has_cash_mgmt, false) or coalesce(has_credit_card, false)
         ) as active
     from customers
-    where month <= $month
-),
-
-book as (
-    select *
-    from customers
     where
-        month = $month
-        and ($branch is null or branch = $branch)
-        and ($manager_id is null or manager_id = $manager_id)
+        month <= $month
+        and month >= strftime(
+            cast($month || '-01' as date) - to_months(greatest(cast($window_months as integer), 1) - 1),
+            '%Y-%m'
+        )
+        and customer_id in (select customer_id from idle)
 ),
 
 window_summary as (
     select
-        h.customer_id,
-        count(distinct h.month) as months_stored,
-        count(*) filter (where h.active) as active_rows
-    from history as h
-    cross join calendar as c
-    where h.month >= c.first_month
-    group by h.customer_id
+        customer_id,
+        count(distinct month) as months_stored,
+        count(*) filter (where active) as active_rows
+    from window_rows
+    group by customer_id
 ),
 
+dormant as (
+    select w.customer_id
+    from window_summary as w
+    cross join calendar as c
+    where w.active_rows = 0 and w.months_stored = c.window_months
+),
+
+-- Dormant through the window, so the last active month lies before it: look there, and
+-- only for the (few) dormant customers.
 last_active as (
     select customer_id, max(month) as last_active_month
-    from history
-    where active
+    from customers
+    where
+        month < strftime(
+            cast($month || '-01' as date) - to_months(greatest(cast($window_months as integer), 1) - 1),
+            '%Y-%m'
+        )
+        and customer_id in (select customer_id from dormant)
+        and (
+            coalesce(loan_offline, 0) > 0 or coalesce(loan_online, 0) > 0
+            or coalesce(credit_limit, 0) > 0
+            or coalesce(dep_settlement, 0) > 0 or coalesce(dep_pure, 0) > 0
+            or coalesce(dep_margin, 0) > 0 or coalesce(dep_savings, 0) > 0
+            or coalesce(dep_avg, 0) > 0
+            or coalesce(has_payroll, false) or coalesce(has_basic_account, false)
+            or coalesce(has_bill_discount, false) or coalesce(has_intl_settlement, false)
+            or coalesce(has_cash_mgmt, false) or coalesce(has_credit_card, false)
+        )
     group by customer_id
 ),
 
@@ -88,11 +136,11 @@ select
     b.industry,
     b.open_date,
     la.last_active_month,
-    b.phone
+    b.phone,
+    count(*) over () as list_total
 from book as b
-cross join calendar as c
-join window_summary as w on w.customer_id = b.customer_id
+inner join dormant as d on d.customer_id = b.customer_id
 left join last_active as la on la.customer_id = b.customer_id
 left join roster as r on r.manager_id = b.manager_id
-where w.active_rows = 0 and w.months_stored = c.window_months
 order by la.last_active_month nulls first, b.customer_id
+limit $limit

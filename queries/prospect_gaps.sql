@@ -2,7 +2,12 @@
 -- Grain: one row per customer of the month with at least one gap.
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
 --   $manager_id (optional, NULL = all managers), $payroll_deposit (yuan),
---   $cash_mgmt_deposit (yuan).
+--   $cash_mgmt_deposit (yuan),
+--   $limit (optional, NULL = every row; else the first rows in the list's order),
+--   $per_manager (optional, NULL = all; else each manager's first rows, those with a payroll gap
+--   and the others apart: the balanced-growth candidates of a whole sub-branch without every row).
+-- list_total: how many rows the whole list holds (also when $limit cuts it short).
+-- manager_payroll: the manager's customers with a payroll gap (代发工资) in the whole list.
 -- The rules (a business = customer kind other than 个人/农户/自然人, or, without a kind, a
 -- name with 公司/厂/店/合作社/个体/商行/经营部/中心; a firm = a kind containing 企业 or 公司,
 -- or, without a kind, a name with 公司):
@@ -87,6 +92,39 @@ gaps as (
         + cast(gap_cash_mgmt as integer) + cast(gap_bill_discount as integer)
         + cast(gap_intl_settlement as integer) + cast(gap_credit_card as integer) as gap_count
     from flagged
+),
+
+listed as (
+    select *
+    from gaps
+    where gap_count > 0
+),
+
+manager_counts as (
+    select branch, manager_id, count(*) filter (where gap_payroll) as manager_payroll
+    from listed
+    group by branch, manager_id
+),
+
+list_size as (
+    select count(*) as list_total
+    from listed
+),
+
+-- Each manager's first rows only when asked for: otherwise the ranking runs on no rows.
+kept as (
+    select *
+    from listed
+    where $per_manager is null
+    union all
+    select *
+    from listed
+    where $per_manager is not null
+    qualify
+        row_number() over (
+            partition by branch, manager_id, gap_payroll
+            order by gap_count desc, deposits desc, customer_id
+        ) <= $per_manager
 )
 
 select
@@ -109,8 +147,13 @@ select
     g.gap_bill_discount,
     g.gap_intl_settlement,
     g.gap_credit_card,
-    g.phone
-from gaps as g
+    g.phone,
+    s.list_total,
+    coalesce(mc.manager_payroll, 0) as manager_payroll
+from kept as g
+cross join list_size as s
+left join manager_counts as mc
+    on mc.branch is not distinct from g.branch and mc.manager_id is not distinct from g.manager_id
 left join roster as r on r.manager_id = g.manager_id
-where g.gap_count > 0
 order by g.gap_count desc, g.deposits desc, g.customer_id
+limit $limit

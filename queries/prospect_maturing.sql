@@ -3,7 +3,9 @@
 -- Grain: one row per customer of the month with a loan balance and a maturity date in
 -- (month end, month end + $days].
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
---   $manager_id (optional, NULL = all managers), $days (number of days after the month end).
+--   $manager_id (optional, NULL = all managers), $days (number of days after the month end),
+--   $limit (optional, NULL = every row; else the first rows in the list's order).
+-- list_total: how many rows the whole list holds (also when $limit cuts it short).
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: maturity date, then loans largest first.
 with calendar as (
@@ -58,7 +60,8 @@ select
     b.deposits,
     b.settle_share,
     cast(coalesce(b.overdue, 0) as decimal(18, 2)) as overdue,
-    b.phone
+    b.phone,
+    count(*) over () as list_total
 from book as b
 cross join calendar as c
 left join roster as r on r.manager_id = b.manager_id
@@ -67,3 +70,4 @@ where
     and b.loan_maturity > c.month_end
     and b.loan_maturity <= c.month_end + cast($days as integer)
 order by b.loan_maturity, b.loans desc, b.customer_id
+limit $limit

@@ -3,7 +3,13 @@
 -- Grain: one row per non-credit customer of the month that meets at least one of the three.
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
 --   $manager_id (optional, NULL = all managers), $min_deposit (yuan: month-end deposits of the
---   four kinds at or above it qualify).
+--   four kinds at or above it qualify),
+--   $limit (optional, NULL = every row; else the first rows in the list's order),
+--   $per_manager (optional, NULL = all; else each manager's first rows, firms and others apart:
+--   the balanced-growth candidates of a whole sub-branch without every row).
+-- list_total: how many rows the whole list holds (also when $limit cuts it short).
+-- manager_total, manager_firms: the manager's rows in the whole list, and those of firms
+-- (customer kind containing 企业 or 公司).
 -- Segment: the stored one, else the contract's rule (offline loan > 0, else online loan > 0).
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: deposits largest first, then customer id.
@@ -42,11 +48,43 @@ prospects as (
         *,
         deposits >= $min_deposit as deposit_qualifies,
         coalesce(has_payroll, false) as payroll,
-        coalesce(has_basic_account, false) as basic_account
+        coalesce(has_basic_account, false) as basic_account,
+        coalesce(customer_kind like '%企业%' or customer_kind like '%公司%', false) as is_firm
     from book
     where
         segment_rule = '非授信'
         and coalesce(loan_offline, 0) + coalesce(loan_online, 0) = 0
+),
+
+listed as (
+    select *
+    from prospects
+    where deposit_qualifies or payroll or basic_account
+),
+
+manager_counts as (
+    select branch, manager_id, count(*) as manager_total, count(*) filter (where is_firm) as manager_firms
+    from listed
+    group by branch, manager_id
+),
+
+list_size as (
+    select count(*) as list_total
+    from listed
+),
+
+-- Each manager's first rows only when asked for: otherwise the ranking runs on no rows.
+kept as (
+    select *
+    from listed
+    where $per_manager is null
+    union all
+    select *
+    from listed
+    where $per_manager is not null
+    qualify
+        row_number() over (partition by branch, manager_id, is_firm order by deposits desc, customer_id)
+        <= $per_manager
 )
 
 select
@@ -71,8 +109,14 @@ select
         case when p.basic_account then '基本户' end
     ) as reasons,
     p.open_date,
-    p.phone
-from prospects as p
+    p.phone,
+    s.list_total,
+    mc.manager_total,
+    mc.manager_firms
+from kept as p
+cross join list_size as s
+left join manager_counts as mc
+    on mc.branch is not distinct from p.branch and mc.manager_id is not distinct from p.manager_id
 left join roster as r on r.manager_id = p.manager_id
-where p.deposit_qualifies or p.payroll or p.basic_account
 order by p.deposits desc, p.customer_id
+limit $limit

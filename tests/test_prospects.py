@@ -442,3 +442,50 @@ def test_page_on_demo(apptest_env):
     assert not ID_OR_PHONE.search(text)
     leaked = [n for n in names if isinstance(n, str) and n in text]
     assert not leaked
+
+
+def test_lists_cut_to_first_rows_keep_their_totals(con):
+    full = prospects.no_loan(con, MONTH)
+    first = prospects.no_loan(con, MONTH, limit=2)
+    assert ids(first) == ids(full)[:2] == ["C11", "C01"]
+    assert prospects.list_total(first) == prospects.list_total(full) == len(full) == 5
+    days = prospects.maturing(con, MONTH, days=91, limit=1)
+    assert ids(days) == ["C05"] and prospects.list_total(days) == 3
+    gap_full = prospects.gaps(con, MONTH)
+    gap_first = prospects.gaps(con, MONTH, limit=1)
+    assert ids(gap_first) == ids(gap_full)[:1] and prospects.list_total(gap_first) == len(gap_full)
+    asleep = prospects.dormant(con, MONTH, months=2, limit=1)
+    assert len(asleep) == 1 and prospects.list_total(asleep) == len(prospects.dormant(con, MONTH, months=2))
+    assert prospects.list_total(prospects.dormant(con, MONTH, months=4, limit=5)) == 0
+
+
+def test_per_manager_pools_keep_each_managers_counts(con):
+    full = prospects.no_loan(con, MONTH, min_deposit=500_000)
+    cut = prospects.no_loan(con, MONTH, min_deposit=500_000, per_manager=1)
+    for (branch, manager), mine in full.groupby(["branch", "manager_id"]):
+        kept = cut[(cut["branch"] == branch) & (cut["manager_id"] == manager)]
+        firms = mine["customer_kind"].map(prospects.is_firm)
+        # At most one firm and one other per manager, the largest deposits of each.
+        firsts = {*mine[firms]["customer_id"][:1], *mine[~firms]["customer_id"][:1]}
+        assert ids(kept) == [c for c in ids(mine) if c in firsts]
+        assert kept["manager_total"].tolist() == [len(mine)] * len(kept)
+        assert kept["manager_firms"].tolist() == [int(firms.sum())] * len(kept)
+    gap_cut = prospects.gaps(con, MONTH, per_manager=1)
+    gap_full = prospects.gaps(con, MONTH)
+    payroll = gap_full[gap_full["gap_payroll"]].groupby(["branch", "manager_id"]).size()
+    for row in gap_cut.itertuples():
+        assert row.manager_payroll == payroll.get((row.branch, row.manager_id), 0)
+
+
+def test_balanced_growth_per_manager_counts_the_whole_book(con, monkeypatch):
+    monkeypatch.setenv("PUHUI_TARGET_OFFLINE", "3")
+    monkeypatch.setenv("PUHUI_TARGET_ONLINE", "2")
+    monkeypatch.setenv("PUHUI_TARGET_NON_CREDIT", "5")
+    params = {"min_deposit": 500_000, "payroll_deposit": 300_000, "cash_mgmt_deposit": 1_000_000}
+    summary, candidates = prospects.balanced_growth(con, MONTH, **params)
+    cut_summary, cut_candidates = prospects.balanced_growth(con, MONTH, per_manager=1, **params)
+    pd.testing.assert_frame_equal(cut_summary.drop(columns="candidate_names"), summary.drop(columns="candidate_names"))
+    m1 = cut_summary.set_index("manager_id").loc["M1"]
+    assert m1["candidate_count"] == 2 and m1["candidate_names"] == "张三"  # C02 and C03; first one listed
+    assert len(cut_candidates) < len(candidates)
+    assert set(cut_candidates["customer_id"]) <= set(candidates["customer_id"])
