@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import openpyxl
 import pytest
 from conftest import SCREENS, screenshot, wait_for_app
@@ -16,9 +18,17 @@ def chart_text(page, key: str) -> str:
     return page.locator(f".st-key-{key} .js-plotly-plot").first.text_content() or ""
 
 
-def table_text(page, key: str) -> str:
-    """What a st.dataframe holds (its cells are drawn on a canvas; the DOM keeps a text copy)."""
-    return page.locator(f".st-key-{key}").first.text_content() or ""
+def table_text(page, key: str, expect: str = "指标", timeout: float = 20.0) -> str:
+    """What a st.dataframe holds (its cells are drawn on a canvas; the DOM keeps a text copy).
+
+    The text copy fills in a moment after the canvas appears, so wait for ``expect`` in it.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        text = page.locator(f".st-key-{key}").first.text_content() or ""
+        if expect in text or time.monotonic() > deadline:
+            return text
+        page.wait_for_timeout(200)
 
 
 def test_campaign_timeline_progress_and_summary_download(app_url, browser_page, demo_facts, tmp_path):
@@ -44,12 +54,12 @@ def test_campaign_timeline_progress_and_summary_download(app_url, browser_page, 
     counts = page.locator(".st-key-campaign_progress_count_box")
     counts.scroll_into_view_if_needed()
     counts.locator("canvas").first.wait_for()
-    text = table_text(page, "campaign_progress_count_box")
+    text = table_text(page, "campaign_progress_count_box", expect="累计完成率")
     for header in ("指标", "阶段目标", "阶段完成", "阶段完成率", "阶段序时进度", "累计完成率"):
         assert header in text
     for measure in ("新开户数", "新开基本户数", "新增代发户数", *campaign.COUNT_MEASURES):
         assert measure in text
-    amounts = table_text(page, "campaign_progress_amount_box")
+    amounts = table_text(page, "campaign_progress_amount_box", expect="新增贷款")
     assert "新增存款" in amounts and "新增贷款" in amounts and "万元" in amounts
     headings = page.locator('[data-testid="stHeading"]').all_text_contents()
     assert any(f"{current.label} 排名" in h for h in headings), headings
