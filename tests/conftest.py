@@ -321,3 +321,17 @@ def next_month(month: str) -> str:
     """``2026-10`` → ``2026-11``."""
     year, mon = map(int, month.split("-"))
     return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def text_when(locator, expect: str, timeout: float = 20.0) -> str:
+    """An element's text content once it holds ``expect`` (or whatever it holds at the timeout).
+
+    st.dataframe draws on a canvas and fills its DOM text copy a moment after the canvas
+    appears: reading it at once races the browser.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        text = locator.text_content() or ""
+        if expect in text or time.monotonic() > deadline:
+            return text
+        locator.page.wait_for_timeout(200)

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import ROOT, customers_xlsx, next_month, screenshot, wait_for_app
+from conftest import text_when, ROOT, customers_xlsx, next_month, screenshot, wait_for_app
 from puhui import fmt, ui
 
 pytestmark = pytest.mark.browser
@@ -198,7 +198,7 @@ def test_upload_through_the_file_chooser_reaches_the_overview(browser_page, star
     assert metric_value(page, "可导入行数") == str(n)
     assert "合计行 1 行" in report and "万元" in report
     # The mapping table (canvas) names the source headers.
-    mapping = page.locator('[data-testid="stDataFrame"]').first.text_content()
+    mapping = text_when(page.locator('[data-testid="stDataFrame"]').first, "客户号")
     assert "线下贷款余额(万元)" in mapping and "客户号" in mapping
     time.sleep(0.5)
     screenshot(page, "upload-analysed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import SCREENS, screenshot, wait_for_app
+from conftest import text_when, SCREENS, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,9 @@ def chart_text(page, key: str) -> str:
     return page.locator(f".st-key-{key} .js-plotly-plot").first.text_content() or ""
 
 
-def table_text(page, key: str) -> str:
+def table_text(page, key: str, expect: str = "客户") -> str:
     """What a st.dataframe holds (its cells are drawn on a canvas; the DOM keeps a text copy)."""
-    return page.locator(f".st-key-{key}").first.text_content() or ""
+    return text_when(page.locator(f".st-key-{key}").first, expect)
 
 
 def test_deposit_page_charts_alerts_and_drill_down(app_url, browser_page, demo_facts, demo_managers):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import SCREENS, screenshot, wait_for_app
+from conftest import text_when, SCREENS, screenshot, wait_for_app
 
 from puhui import fmt, queries, scorecard
 
@@ -109,7 +109,7 @@ def test_mix_page_bars_sorting_filter_and_customer_list(app_url, browser_page, d
     table = page.locator(".st-key-mix_customers_box")
     table.wait_for()
     table.scroll_into_view_if_needed()
-    text = table.text_content() or ""
+    text = text_when(table, "管户类型")
     assert "客户号" in text and "管户类型" in text and "网格" in text
     # The grid draws the first rows only (the rest when scrolled): the first customer is there.
     assert demo_mix["customers"][manager_id][0] in text
