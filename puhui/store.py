@@ -250,3 +250,56 @@ def branches(con: duckdb.DuckDBPyConnection) -> list[str]:
         "select distinct branch from (select branch from managers union select branch from customers) order by branch"
     ).fetchall()
     return [r[0] for r in rows if r[0]]
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """What one data month holds of the 管户明细: which sub-branches are in it and which are missing.
+
+    ``expected`` is every sub-branch holding customers in this month or in the stored month
+    before it; a month lacking any of them is partial (e.g. 2 of 10 sub-branches uploaded).
+    """
+
+    month: str
+    present: tuple[str, ...]
+    expected: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Expected sub-branches with no customers stored in this month."""
+        have = set(self.present)
+        return tuple(b for b in self.expected if b not in have)
+
+    @property
+    def complete(self) -> bool:
+        """True when no expected sub-branch is missing."""
+        return not self.missing
+
+    def has(self, branch: str | None) -> bool:
+        """Whether the month is complete for a scope: the whole line (``None``) or one sub-branch."""
+        return self.complete if branch is None else branch in self.present
+
+
+def month_status(con: duckdb.DuckDBPyConnection) -> list[MonthStatus]:
+    """Per stored month (newest first), the sub-branches present and expected in the 管户明细."""
+    pairs = con.execute(
+        "select distinct month, branch from customers where month is not null and branch is not null"
+    ).fetchall()
+    by_month: dict[str, set[str]] = {}
+    for month, branch in pairs:
+        by_month.setdefault(month, set()).add(branch)
+    ordered = sorted(by_month)
+    statuses = []
+    for i, month in enumerate(ordered):
+        previous = by_month[ordered[i - 1]] if i else set()
+        present = by_month[month]
+        statuses.append(MonthStatus(month, tuple(sorted(present)), tuple(sorted(present | previous))))
+    return statuses[::-1]
+
+
+def newest_complete_month(statuses: list[MonthStatus], branch: str | None = None) -> str | None:
+    """The newest month complete for the scope (the whole line or one sub-branch), else the newest month."""
+    for status in statuses:
+        if status.has(branch):
+            return status.month
+    return statuses[0].month if statuses else None
