@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from puhui import campaign, fmt, ui
+from puhui import campaign, fmt, scorecard, ui
 
 ctx = ui.setup("阶段营销", "📅")
 
@@ -28,7 +28,8 @@ ui.explain(
     "完成率高于序时进度即“超序时”。新开户、新开基本户、代发、新增存款、新增贷款取自营销活动表；"
     "管户数及三类授信户数取月末管户明细，完成数为户数的增加（阶段末减阶段初，全年起点为上年末），"
     "其年度目标为目标户数减上年末户数；未上传目标时，户数目标按每名客户经理的默认目标乘客户经理人数。"
-    "排名按当前阶段的主题指标，各指标分别排名后取平均名次。"
+    "排名按当前阶段的主题指标，各指标分别排名后取平均名次；本月没有上传管户明细的支行不参加排名。\n\n"
+    + scorecard.PROGRESS_DEFINITION
 )
 
 
@@ -59,6 +60,38 @@ cols[2].metric("本阶段已举办活动", f"{int((acts['phase'] == current.numb
 missed_so_far = int((status["status"] == campaign.MISSED).sum())
 cols[3].metric("计划活动未举办", f"{missed_so_far} 项", help="截至数据月份，种子月度活动计划中同月未见同名（或含关键词）活动的条目")
 st.plotly_chart(campaign.timeline_figure(cal, ctx.month, acts, status), width="stretch", key="campaign_timeline")
+
+st.subheader(f"{year}年全年进度 · {scope}")
+st.markdown(
+    "<small>与经营总览同一口径：户数类指标完成率 =（本月 − 年初）÷（年度目标 − 年初），与序时进度比较，"
+    "余额达成率列在旁边；营销活动类指标完成率 = 本年累计 ÷ 年度目标。</small>",
+    unsafe_allow_html=True,
+)
+if ctx.branch is None and not ctx.line_complete:
+    st.info(
+        f"{ctx.month} 的管户明细不完整（缺 {ui.missing_text(ctx.status)}），全条线户数类指标的全年完成率不予计算。",
+        icon="🧩",
+    )
+else:
+    year_counts = campaign.year_table(progress, "count")
+    st.caption(scorecard.progress_basis_text(ctx.month, *scorecard.progress_basis(year_counts, "year_time_progress")))
+    with st.container(key="campaign_year_count_box"):
+        ui.table(year_counts, key="campaign_year_count", title="户数类指标（户）", columns=campaign.YEAR_COLUMNS["count"])
+year_activities = st.columns(2)
+with year_activities[0]:
+    ui.table(
+        campaign.year_table(progress, "activity_count"),
+        key="campaign_year_activity_count",
+        title="营销活动 · 户数（户）",
+        columns=campaign.YEAR_COLUMNS["activity_count"],
+    )
+with year_activities[1]:
+    ui.table(
+        campaign.year_table(progress, "wan"),
+        key="campaign_year_amount",
+        title="营销活动 · 金额",
+        columns=campaign.YEAR_COLUMNS["wan"],
+    )
 
 st.subheader("阶段目标与完成")
 chosen = st.segmented_control(

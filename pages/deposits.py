@@ -26,7 +26,8 @@ ui.explain(
         for kind, label in deposits.KINDS
     )
     + "\n\n本页的规则：\n"
-    "- 环比 = 本月 − 上月，较年初 = 本月 − 上年12月；红色为增加、绿色为减少。\n"
+    "- 环比 = 本月 − 上月，较年初 = 本月 − 上年12月，同比 = 本月 − 上年同月；红色为增加、绿色为减少。"
+    "金额：全条线合计以亿元、支行与客户经理以万元显示。\n"
     f"- 拜访预警（表8）：客户时点存款新增 = 本月四类存款合计 − 上月（新客户从 0 起算），{threshold_text}；"
     "只认同月对该客户的上门拜访，较高岗位的拜访满足较低岗位的要求。\n"
     "- 结算要求（表7）：授信客户贷款占比≥50% 须为主结算行（结算量占比≥50%），其余结算量占比不低于贷款占比。\n"
@@ -42,29 +43,38 @@ no_prev = deposits.no_previous_note(summary)
 all_missing = len(summary.missing_prev) == len(by_branch)
 
 st.subheader(f"{fmt.month_label(ctx.month)} · {scope}")
-# One unit for all five metrics (亿元 once the scope holds 1 亿), in the label so values fit.
-in_yi = summary.row("dep_total")["amount"] >= fmt.YI
-unit = "亿元" if in_yi else "万元"
+# The house units: the whole line's totals in 亿元, a sub-branch's in 万元 — the unit in the
+# label, so that values and their changes stay readable at 1280 px.
+line_scope = ctx.branch is None
+unit = "亿元" if line_scope else "万元"
 metric_columns = st.columns(5)
 for column, kind in zip(metric_columns, ["dep_total", *dict(deposits.KINDS)]):
     row = summary.row(kind)
     with column:
         ui.metric_change(
             f"{deposits.KIND_LABELS[kind]}（{unit}）",
-            fmt.yi(row["amount"], unit=False) if in_yi else fmt.wan(row["amount"]),
+            fmt.amount(row["amount"], line_scope, unit=False),
             row["mom"],
-            deposits.change_text(row["mom"], "环比"),
+            deposits.change_text(row["mom"], "环比", line_scope, unit=False),
         )
         share = "" if kind == "dep_total" else f"占比 {fmt.pct(row['share'])}"
-        ytd = "" if row["ytd"] is None else deposits.change_html(row["ytd"], "较年初")
-        st.markdown(f"<small>{' · '.join(p for p in (share, ytd) if p)}</small>", unsafe_allow_html=True)
+        ytd = "" if row["ytd"] is None else deposits.change_html(row["ytd"], "较年初", line_scope, unit=False)
+        yoy = "" if row["yoy"] is None else deposits.change_html(row["yoy"], "同比", line_scope, unit=False)
+        st.markdown(f"<small>{'<br>'.join(p for p in (share, ytd, yoy) if p)}</small>", unsafe_allow_html=True)
 if no_prev:
     st.info(no_prev, icon="ℹ️")
+missing_base = []
 if summary.missing_year_start and len(summary.missing_year_start) == len(by_branch):
-    st.caption(f"未存储上年12月（{summary.year_start_month}）的管户明细，较年初变化无法计算。")
+    missing_base.append(f"上年12月（{summary.year_start_month}），较年初变化无法计算")
+if summary.missing_year_ago and len(summary.missing_year_ago) == len(by_branch):
+    missing_base.append(f"上年同月（{summary.year_ago_month}），暂无同比")
+if missing_base:
+    st.caption("未存储" + "；".join(missing_base) + "。")
 
 KIND_COLUMNS = {kind: (label, "wan") for kind, label in deposits.KINDS} | {"dep_total": ("存款合计", "wan")}
+TOTAL_COLUMNS = {"dep_total": ("存款合计", "wan")}
 CHANGE_COLUMNS = {"dep_total_mom": ("环比变化", "wan"), "dep_total_ytd": ("较年初变化", "wan")}
+FOUR_KINDS = {kind: (label, "wan") for kind, label in deposits.KINDS}
 SHARE_COLUMNS = {f"{kind}_share": (f"{label}占比", "pct") for kind, label in deposits.KINDS}
 
 LIST_TOP_N = settings.get("deposit_list_top_n")
@@ -93,11 +103,19 @@ if not ctx.branch:
         width="stretch",
         key="deposit_branch_chart",
     )
+    # The total and its changes first: on a laptop the later columns scroll out of view.
     ui.table(
         by_branch,
         key="deposit_branch_table",
         title="各支行存款构成",
-        columns={"branch": ("支行", "text"), **KIND_COLUMNS, **SHARE_COLUMNS, **CHANGE_COLUMNS},
+        columns={
+            "branch": ("支行", "text"),
+            **TOTAL_COLUMNS,
+            **CHANGE_COLUMNS,
+            "dep_total_yoy": ("同比变化", "wan"),
+            **FOUR_KINDS,
+            **SHARE_COLUMNS,
+        },
     )
     ranked = deposits.breakdown_frame(by_branch, "branch")["label"].tolist()
     drill_branch = st.selectbox("选择支行，查看其客户经理", ranked, key="deposit_drill_branch")
@@ -113,12 +131,17 @@ if drill_branch:
         width="stretch",
         key="deposit_manager_chart",
     )
+    # The total and its changes first, then the kinds with their changes beside them.
     manager_columns = {
-        "manager_id": ("客户经理编号", "text"),
         "manager_name": ("客户经理", "text"),
-        **KIND_COLUMNS,
-        **{f"{kind}_mom": (f"{label}环比", "wan") for kind, label in deposits.KINDS},
+        **TOTAL_COLUMNS,
         **CHANGE_COLUMNS,
+        **{
+            col: spec
+            for kind, label in deposits.KINDS
+            for col, spec in ((kind, (label, "wan")), (f"{kind}_mom", (f"{label}环比", "wan")))
+        },
+        "manager_id": ("客户经理编号", "text"),
     }
     with st.container(key="deposit_manager_box"):
         ui.table(mix, key="deposit_manager_table", title=f"{drill_branch} 客户经理存款构成", columns=manager_columns)
@@ -152,9 +175,10 @@ if drill_branch:
                     "customer_id": ("客户号", "text"),
                     "customer_name": ("客户名称", "text"),
                     "segment": ("管户类型", "text"),
-                    **KIND_COLUMNS,
+                    **TOTAL_COLUMNS,
                     "dep_total_mom": ("环比变化", "wan"),
                     "dep_total_ytd": ("较年初变化", "wan"),
+                    **FOUR_KINDS,
                 },
             )
 
@@ -162,10 +186,21 @@ st.subheader(f"四类存款走势 · {scope}")
 trend = deposits.trend_frame(ctx.run("deposit_trend", branch=ctx.branch))
 if len(trend) < 2:
     st.caption("只存储了一个月的数据，导入更多月份后可看走势。")
-st.plotly_chart(deposits.trend_figure(trend), width="stretch", key="deposit_trend_chart")
+st.plotly_chart(deposits.trend_figure(trend, line=line_scope), width="stretch", key="deposit_trend_chart")
+trend_unit = "yi" if line_scope else "wan"
 ui.table(
-    trend, key="deposit_trend_table", title="各月四类存款", columns={"month": ("数据月份", "text"), **KIND_COLUMNS}
+    trend,
+    key="deposit_trend_table",
+    title="各月四类存款",
+    columns={
+        "month": ("数据月份", "text"),
+        "dep_total": ("存款合计", trend_unit),
+        **{kind: (label, trend_unit) for kind, label in deposits.KINDS},
+    },
 )
+partial = [s.month for s in ctx.statuses if not s.complete]
+if line_scope and partial:
+    st.caption(f"{'、'.join(sorted(partial))} 缺少部分支行的管户明细，这些月份的全条线合计偏小。")
 
 st.subheader("存款来源与表6对照")
 segments = ctx.run("deposit_by_segment", branch=ctx.branch)

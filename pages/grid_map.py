@@ -26,7 +26,7 @@ ui.explain(
 
 phase = grids.phase_of(ctx.month)
 month_end = grids.month_end(ctx.month)
-cells = ctx.run("grid_cells", phase_start=phase.start.isoformat())
+cells = ctx.only_present(ctx.run("grid_cells"), "网格")
 if cells.empty:
     st.info(
         "截至本月还没有网格数据。请在“数据导入”页上传网格表（网格编号、名称、类型、支行、负责人、中心坐标或边界、经营主体数）。",
@@ -266,7 +266,7 @@ with gap_tab:
     )
 
 with plan_tab:
-    plan, week_labels = grids.weekly_plan(ctx.run("grid_plan", phase_start=phase.start.isoformat()), cells, ctx.month)
+    plan, week_labels = grids.weekly_plan(ctx.run("grid_plan"), cells, ctx.month)
     view = st.radio("查看方式", ["按网格汇总", "按网格和客户经理展开"], horizontal=True, key="grid_plan_view")
     st.caption(
         f"本阶段：{phase.name}（{phase.start:%Y-%m-%d} 起，统计至 {min(phase.end, month_end):%Y-%m-%d}）。"

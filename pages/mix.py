@@ -21,8 +21,8 @@ ui.explain(
 )
 
 scope = ctx.branch or "全条线"
-mix = ctx.run("manager_mix", **scorecard.mix_params())
 st.subheader(f"{fmt.month_label(ctx.month)} · {scope}")
+mix = ctx.only_present(ctx.run("manager_mix"), "客户经理")
 if mix.empty:
     st.info("所选月份和支行没有客户经理名单，也没有管户明细。", icon="ℹ️")
     st.stop()

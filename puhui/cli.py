@@ -135,23 +135,58 @@ def cmd_ingest(args) -> int:
         con.close()
 
 
+def _param_value(text: str):
+    """A ``--param`` value as the query wants it: NULL, a number, a flag, a JSON list, else text."""
+    value = text.strip()
+    if value.lower() in ("", "null", "none"):
+        return None
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value.startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    if re.fullmatch(r"[+-]?\d+", value):
+        return int(value)
+    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", value):
+        return Decimal(value)
+    return text
+
+
 def cmd_query(args) -> int:
-    """Run a named query and print it as a table, CSV or JSON."""
+    """Run a named query as the app does and print it as a table, CSV or JSON.
+
+    Parameters not given are filled by the registry exactly as for the app: the month is
+    the newest month complete for the scope (the line, or ``--branch``), settings-driven
+    parameters come from the settings (``PUHUI_<NAME>`` included).
+    """
     params = {}
     if args.month:
         params["month"] = args.month
     if args.branch:
         params["branch"] = args.branch
     for item in args.param:
-        key, _, value = item.partition("=")
-        params[key] = value
-    con = store.connect(args.db)
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"参数“{item}”应写作 名称=值（如 manager_id=M001）", file=sys.stderr)
+            return EXIT_ERROR
+        params[key.strip()] = _param_value(value)
+    # Read-only: a query changes nothing, and several can read one file at once.
+    con = store.connect(args.db, read_only=True)
     try:
         try:
             query = queries.get(args.name)
-            if "branch" in query.params and "branch" not in params:
-                params["branch"] = None
-            columns, rows = queries.run_rows(con, args.name, params)
+            values = queries.resolve(query, params, con)
+            if "month" in query.params and values["month"] is None and "month" not in params:
+                print("数据库中还没有管户明细数据，无法确定数据月份；请先导入，或用 --month 指定", file=sys.stderr)
+                return EXIT_ERROR
+            if "month" in query.params and "month" not in params:
+                scope = params.get("branch") or "全条线"
+                print(f"数据月份：{values['month']}（{scope}最新的完整月份）", file=sys.stderr)
+            cursor = con.execute(query.sql, values)
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
         except queries.QueryError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_ERROR

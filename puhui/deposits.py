@@ -124,9 +124,9 @@ def role_satisfies(visitor_role: str | None, required: str) -> bool:
 class LineSummary:
     """The four kinds for the line (or the filtered sub-branch) with shares and changes.
 
-    ``rows`` has one row per kind plus ``dep_total``: kind, label, amount, share, mom, ytd
-    (Decimal yuan; mom/ytd None when no sub-branch in scope has the base month stored).
-    Changes sum the sub-branches that have the base month; the others are listed.
+    ``rows`` has one row per kind plus ``dep_total``: kind, label, amount, share, mom, ytd,
+    yoy (Decimal yuan; a change is None when no sub-branch in scope has its base month
+    stored). Changes sum the sub-branches that have the base month; the others are listed.
     """
 
     rows: pd.DataFrame
@@ -134,6 +134,8 @@ class LineSummary:
     year_start_month: str | None
     missing_prev: list[str] = field(default_factory=list)
     missing_year_start: list[str] = field(default_factory=list)
+    year_ago_month: str | None = None
+    missing_year_ago: list[str] = field(default_factory=list)
 
     def row(self, kind: str) -> dict:
         """The summary row of one kind as a dict."""
@@ -141,18 +143,23 @@ class LineSummary:
 
 
 def line_summary(by_branch: pd.DataFrame) -> LineSummary:
-    """Sum ``deposit_by_branch`` rows to one row per kind with share and 环比 / 较年初 changes."""
+    """Sum ``deposit_by_branch`` rows to one row per kind with share and 环比 / 较年初 / 同比 changes."""
     has_prev = by_branch["prev_month_stored"].astype(bool) if len(by_branch) else pd.Series(dtype=bool)
     has_dec = by_branch["year_start_stored"].astype(bool) if len(by_branch) else pd.Series(dtype=bool)
+    has_year_ago = (
+        by_branch["year_ago_stored"].astype(bool) if len(by_branch) and "year_ago_stored" in by_branch else
+        pd.Series(False, index=by_branch.index, dtype=bool)
+    )
     total = dec_sum(by_branch["dep_total"]) if len(by_branch) else Decimal(0)
     rows = []
     for kind in [*dict(KINDS), "dep_total"]:
         amount = dec_sum(by_branch[kind]) if len(by_branch) else Decimal(0)
         mom = dec_sum(by_branch.loc[has_prev, f"{kind}_mom"]) if has_prev.any() else None
         ytd = dec_sum(by_branch.loc[has_dec, f"{kind}_ytd"]) if has_dec.any() else None
+        yoy = dec_sum(by_branch.loc[has_year_ago, f"{kind}_yoy"]) if has_year_ago.any() else None
         share = float(amount / total) if total else None
         rows.append(
-            {"kind": kind, "label": KIND_LABELS[kind], "amount": amount, "share": share, "mom": mom, "ytd": ytd}
+            {"kind": kind, "label": KIND_LABELS[kind], "amount": amount, "share": share, "mom": mom, "ytd": ytd, "yoy": yoy}
         )
     first = by_branch.iloc[0] if len(by_branch) else None
     return LineSummary(
@@ -161,6 +168,8 @@ def line_summary(by_branch: pd.DataFrame) -> LineSummary:
         year_start_month=None if first is None else first["year_start_month"],
         missing_prev=sorted(by_branch.loc[~has_prev, "branch"].tolist()) if len(by_branch) else [],
         missing_year_start=sorted(by_branch.loc[~has_dec, "branch"].tolist()) if len(by_branch) else [],
+        year_ago_month=None if first is None or "year_ago_month" not in by_branch else first["year_ago_month"],
+        missing_year_ago=sorted(by_branch.loc[~has_year_ago, "branch"].tolist()) if len(by_branch) else [],
     )
 
 
@@ -175,16 +184,19 @@ def no_previous_note(summary: LineSummary) -> str | None:
     )
 
 
-def change_text(value, prefix: str) -> str:
-    """A signed change in 万元 with its prefix, e.g. ``环比 +12.34 万元``; ``—`` when unknown."""
+def change_text(value, prefix: str, line: bool = False, unit: bool = True) -> str:
+    """A signed change with its prefix: ``环比 +12.34 万元`` (a sub-branch) or ``环比 +0.12 亿元`` (the line).
+
+    ``unit=False`` leaves the unit out where the label carries it; ``—`` when unknown.
+    """
     if value is None:
         return f"{prefix} —（无基期数据）"
-    return f"{prefix} {fmt.wan(value, unit=True, signed=True)}"
+    return f"{prefix} {fmt.amount(value, line, unit=unit, signed=True)}"
 
 
-def change_html(value, prefix: str) -> str:
+def change_html(value, prefix: str, line: bool = False, unit: bool = True) -> str:
     """A signed change coloured red-up / green-down, as a small HTML span for st.markdown."""
-    return f'<span style="color:{fmt.change_color(value)}">{change_text(value, prefix)}</span>'
+    return f'<span style="color:{fmt.change_color(value)}">{change_text(value, prefix, line, unit)}</span>'
 
 
 def breakdown_frame(frame: pd.DataFrame, label_column: str, id_column: str | None = None) -> pd.DataFrame:
@@ -246,18 +258,22 @@ def trend_frame(trend: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def trend_figure(frame: pd.DataFrame, title: str = "") -> go.Figure:
-    """Lines of the four kinds and the total (万元) over the stored months of a :func:`trend_frame`."""
+def trend_figure(frame: pd.DataFrame, title: str = "", line: bool = False) -> go.Figure:
+    """Lines of the four kinds and the total over the stored months of a :func:`trend_frame`.
+
+    In 亿元 for the whole line (``line=True``), in 万元 for a sub-branch: the units of the cards.
+    """
+    unit, scale = ("亿元", 100_000_000) if line else ("万元", 10_000)
     fig = go.Figure()
     for kind in [*dict(KINDS), "dep_total"]:
-        wan = [float(v) / 10_000 for v in frame[kind]]
+        values = [float(v) / scale for v in frame[kind]]
         fig.add_scatter(
             x=frame["month"],
-            y=wan,
+            y=values,
             name=KIND_LABELS[kind],
             mode="lines+markers",
             line={"color": KIND_COLORS[kind], "dash": "dash" if kind == "dep_total" else "solid"},
-            hovertemplate=f"%{{x}}<br>{KIND_LABELS[kind]}：%{{y:,.2f}} 万元<extra></extra>",
+            hovertemplate=f"%{{x}}<br>{KIND_LABELS[kind]}：%{{y:,.2f}} {unit}<extra></extra>",
         )
     fig.update_layout(
         title=title or None,
@@ -266,7 +282,7 @@ def trend_figure(frame: pd.DataFrame, title: str = "") -> go.Figure:
         height=380,
     )
     fig.update_xaxes(type="category", title="数据月份")
-    fig.update_yaxes(title="万元", tickformat=",.0f")
+    fig.update_yaxes(title=unit, tickformat=",.2f" if line else ",.0f")
     return fig
 
 

@@ -89,6 +89,23 @@ def pct(ratio, digits: int = 1, signed: bool = False) -> str:
     return f"{value:+.{digits}f}%" if signed else f"{value:.{digits}f}%"
 
 
+def pp(change, digits: int = 2) -> str:
+    """A change of a rate in percentage points (百分点), always signed: 0.0006 → ``+0.06 个百分点``.
+
+    A rate that moves from 0.19% to 0.25% rose by 0.06 percentage points, not by 0.06%.
+    """
+    if _missing(change):
+        return "—"
+    return f"{float(change) * 100:+.{digits}f} 个百分点"
+
+
+def amount(value_yuan, line: bool, unit: bool = True, signed: bool = False) -> str:
+    """An amount in the house unit of its scope: 亿元 for the whole line's totals, 万元 for a sub-branch or manager."""
+    if line:
+        return yi(value_yuan, unit=unit, signed=signed)
+    return wan(value_yuan, unit=unit, signed=signed)
+
+
 def change_color(delta) -> str:
     """Colour for a change: red up and green down by default (switchable)."""
     if _missing(delta) or float(delta) == 0:

@@ -413,9 +413,20 @@ def _stale_cutoff(month: str, weeks: int) -> date:
 
 
 def _as_date(value) -> date | None:
-    if value is None or (not isinstance(value, date) and pd.isna(value)):
+    """A date from a frame's cell, or None when it is missing (None, NaN, NaT, pd.NA).
+
+    ``pd.NaT`` is an instance of ``datetime`` (hence of ``date``): the type alone does not
+    say a value is there, and NaT compared with a date raises.
+    """
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
-    return pd.Timestamp(value).date()
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    stamp = pd.Timestamp(value)
+    return None if pd.isna(stamp) else stamp.date()
 
 
 def cell_gaps(

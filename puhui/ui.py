@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.elements import exception as _st_exception
 from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -29,6 +31,16 @@ from . import contract, fmt, queries, settings, store
 
 APP_NAME = "普惠网格经营驾驶舱"
 ALL_BRANCHES = "全部支行"
+
+# What a user sees when a page fails unexpectedly. With client.showErrorDetails = "none"
+# (.streamlit/config.toml) Streamlit hides the message, type and traceback from the browser,
+# logs the full traceback on the server, and shows this text in their place: its own
+# generic text is English, so it is replaced here (read at display time).
+ERROR_TEXT = (
+    "页面出错了，未能显示全部内容。出错的详细信息已记录在服务器日志中。"
+    "请刷新页面，或换一个数据月份、支行再试；如仍出错，请把出错的时间和页面告诉系统管理员。"
+)
+_st_exception._GENERIC_UNCAUGHT_EXCEPTION_TEXT = ERROR_TEXT
 
 # The navigation: (file relative to the project root, label, emoji icon). A page shows
 # in the sidebar only once its file exists. Emoji only: a ``:material/…:`` icon makes
@@ -148,22 +160,44 @@ def _cached_query(
     name: str,
     sql_text: str,
     params: tuple,
-    training: bool,
     _con: duckdb.DuckDBPyConnection,
 ) -> pd.DataFrame:
-    # db, version, name, sql_text, params and training make the cache key; _con is not hashed.
-    frame = queries.run(_con, name, dict(params))
-    return _mask(frame) if training else frame
+    # db, version, name, sql_text and params make the cache key; _con is not hashed.
+    return queries.run(_con, name, {k: list(v) if isinstance(v, tuple) else v for k, v in params})
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached_masked(
+    db: str,
+    version: tuple[int, int],
+    name: str,
+    sql_text: str,
+    params: tuple,
+    _con: duckdb.DuckDBPyConnection,
+) -> pd.DataFrame:
+    # Training mode masks the same rows: the query runs once for both modes.
+    return _mask(_cached_query(db, version, name, sql_text, params, _con))
 
 
 def clear_cache() -> None:
     """Forget every cached query result (after storing or undoing an ingest)."""
     _cached_query.clear()
+    _cached_masked.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _month_status(db: str, version: tuple[int, int], _con: duckdb.DuckDBPyConnection) -> list[store.MonthStatus]:
+    # Read once per database file and data version: a provincial book's scan is not free.
+    return store.month_status(_con)
 
 
 @dataclass
 class Context:
-    """What a page gets from :func:`setup`: the connection, the filters and a cached query runner."""
+    """What a page gets from :func:`setup`: the connection, the filters and a cached query runner.
+
+    ``statuses`` holds every stored month's :class:`store.MonthStatus` (newest first) and
+    ``status`` the chosen month's: which sub-branches it holds and lacks.
+    """
 
     con: duckdb.DuckDBPyConnection
     db_path: Path
@@ -175,30 +209,70 @@ class Context:
     demo: bool = False
     version: tuple[int, int] = (0, 0)
     last_ingest: object = None
+    statuses: list[store.MonthStatus] = field(default_factory=list)
 
-    def run(self, name: str, **params) -> pd.DataFrame:
-        """Run query ``name`` through the cache; personal columns come back masked in training mode.
+    @property
+    def status(self) -> store.MonthStatus | None:
+        """The chosen month's status (None without data)."""
+        return next((s for s in self.statuses if s.month == self.month), None)
+
+    @property
+    def line_complete(self) -> bool:
+        """Whether the chosen month holds every sub-branch expected (the line's totals are whole)."""
+        status = self.status
+        return status is None or status.complete
+
+    def only_present(self, frame: pd.DataFrame, what: str, column: str = "branch") -> pd.DataFrame:
+        """``frame`` without the rows of sub-branches that have no customers stored in the month.
+
+        A partial month's roster or grid rows of a sub-branch that has not uploaded its
+        管户明细 would be ranked, averaged and flagged as if it had no customers: they are
+        left out, and a caption says which sub-branches and what.
+        """
+        status = self.status
+        if status is None or status.complete or column not in frame:
+            return frame
+        absent = frame[column].isin(status.missing)
+        if absent.any():
+            st.caption(f"本月未上传管户明细的 {missing_text(status)} 的{what}不计入。")
+            return frame[~absent]
+        return frame
+
+    def params(self, name: str, **params) -> dict:
+        """Every parameter ``name`` is run with on this page: the caller's, the sidebar's, then the registry's.
 
         ``month`` and ``branch``, when the query takes them and the caller does not pass
-        them, come from the sidebar (pass ``branch=None`` explicitly for all sub-branches).
+        them, come from the sidebar (pass ``branch=None`` explicitly for all sub-branches);
+        setting-driven parameters come from the settings (:func:`queries.resolve`).
         """
         query = queries.get(name)
         for auto in ("month", "branch"):
             if auto in query.params and auto not in params:
                 params[auto] = getattr(self, auto)
-        key = tuple(sorted(params.items()))
-        return _cached_query(str(self.db_path), self.version, name, query.sql, key, self.training, self.con)
+        return queries.resolve(query, params, month=self.month)
+
+    def run(self, name: str, **params) -> pd.DataFrame:
+        """Run query ``name`` through the cache; personal columns come back masked in training mode."""
+        values = self.params(name, **params)
+        key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(values.items()))
+        cached = _cached_masked if self.training else _cached_query
+        return cached(str(self.db_path), self.version, name, queries.get(name).sql, key, self.con)
 
 
 def _training_forced() -> bool:
     return os.environ.get("PUHUI_TRAINING_MODE", "").strip().lower() in _TRUTHY
 
 
-def _resolve_filters(months: list[str], branches: list[str]) -> tuple[dict, list[str]]:
-    """The filters in force: a link's query parameters when they are new to this session, else the session's."""
+def _resolve_filters(months: list[str], branches: list[str]) -> tuple[dict, list[str], str | None]:
+    """The filters in force: a link's query parameters when they are new to this session, else the session's.
+
+    Also the warnings for a link's unknown sub-branch, and a link's unknown month (the
+    caller words that warning once it knows the month shown instead).
+    """
     state = st.session_state.setdefault(_FILTERS, {"month": None, "branch": None, "training": None})
     written = st.session_state.setdefault(_WRITTEN, {})
     warnings = []
+    bad_month = None
     params = st.query_params
     # A value we did not write ourselves comes from a pasted link or a hand-edited URL.
     raw = params.get(QP_MONTH)
@@ -207,8 +281,7 @@ def _resolve_filters(months: list[str], branches: list[str]) -> tuple[dict, list
             state["month"] = raw
         else:
             state["month"] = None
-            if months:
-                warnings.append(f"链接中的数据月份“{raw}”不在数据库中，已改为最新月份 {months[0]}。")
+            bad_month = raw
     raw = params.get(QP_BRANCH)
     if raw is not None and raw != written.get(QP_BRANCH):
         if raw in branches:
@@ -223,7 +296,7 @@ def _resolve_filters(months: list[str], branches: list[str]) -> tuple[dict, list
         state["month"] = None  # e.g. that month's ingest was undone
     if state["branch"] is not None and state["branch"] not in branches:
         state["branch"] = None
-    return state, warnings
+    return state, warnings, bad_month
 
 
 def _write_query_params(values: dict[str, str | None]) -> None:
@@ -284,15 +357,21 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
     _ensure_database(path)
     con = _connection(str(path)).cursor()
     version, last_ingest, demo = _data_state(con)
-    months = store.months(con)
+    statuses = _month_status(str(path), version, con)
+    months = [s.month for s in statuses]
     branches = store.branches(con)
-    state, warnings = _resolve_filters(months, branches)
+    state, warnings, bad_month = _resolve_filters(months, branches)
 
     forced = _training_forced()
     training_default = bool(settings.get("training_mode"))
     training = True if forced else (training_default if state["training"] is None else state["training"])
-    month = state["month"] or (months[0] if months else None)
     branch = state["branch"]
+    # Unless one was chosen, the newest month that is complete for the scope: a month that
+    # 2 of 10 sub-branches have uploaded is not what the line or the other 8 open on.
+    month = state["month"] or store.newest_complete_month(statuses, branch)
+    if bad_month is not None and month is not None:
+        which = "最新月份" if month == months[0] else "最新的完整月份"
+        warnings.insert(0, f"链接中的数据月份“{bad_month}”不在数据库中，已改为{which} {month}。")
 
     # Widget values come from the session's filters each run, so they survive a page
     # switch (Streamlit gives widgets on different pages different identities).
@@ -307,7 +386,15 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
         _navigation(link_params)
         st.divider()
         if months:
-            st.selectbox("数据月份", months, key=KEY_MONTH, on_change=_remember(KEY_MONTH, "month"))
+            labels = {s.month: month_option(s, branch) for s in statuses}
+            st.selectbox(
+                "数据月份",
+                months,
+                key=KEY_MONTH,
+                format_func=lambda m: labels.get(m, m),
+                on_change=_remember(KEY_MONTH, "month"),
+                help="默认打开所选范围最新的完整月份；标注“不完整”的月份缺少部分支行的管户明细。",
+            )
         else:
             st.caption("数据月份：尚无数据")
         st.selectbox(
@@ -369,6 +456,7 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
         demo=demo,
         version=version,
         last_ingest=last_ingest,
+        statuses=statuses,
     )
     if needs_data and not months:
         st.info("数据库中还没有管户明细数据。请先在“数据导入”页上传月度报表。", icon="📥")
@@ -378,7 +466,62 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
             except StreamlitAPIException:
                 pass
         st.stop()
+    if months:
+        _month_notice(ctx, stop=needs_data)
     return ctx
+
+
+def month_option(status: store.MonthStatus, branch: str | None = None) -> str:
+    """How a month reads in the month select: ``2026-11（不完整：缺 8 个支行）`` or ``2026-11（本支行无数据）``."""
+    if branch is not None:
+        return status.month if status.has(branch) else f"{status.month}（本支行无数据）"
+    if status.complete:
+        return status.month
+    return f"{status.month}（不完整：缺 {len(status.missing)} 个支行）"
+
+
+def missing_text(status: store.MonthStatus) -> str:
+    """The sub-branches a month lacks, for a notice: ``8 个支行（甲支行、乙支行…）``."""
+    return f"{len(status.missing)} 个支行（{'、'.join(status.missing)}）"
+
+
+def _go_to_month(month: str) -> Callable[[], None]:
+    def callback() -> None:
+        st.session_state[_FILTERS]["month"] = month
+
+    return callback
+
+
+def _month_notice(ctx: Context, stop: bool) -> None:
+    """Say when the chosen month is partial for the scope; stop a page whose sub-branch has no data that month."""
+    status = ctx.status
+    if status is None:
+        return
+    better = store.newest_complete_month(ctx.statuses, ctx.branch)
+    if ctx.branch is not None and not status.has(ctx.branch):
+        with st.container(border=True, key="puhui_month_notice"):
+            st.warning(
+                f"{ctx.branch} 尚无 {fmt.month_label(ctx.month)}（{ctx.month}）的管户明细：本月该支行的数字无从计算，"
+                "也不参加排名。"
+                + (f"最近有数据的月份是 {better}。" if better and better != ctx.month else ""),
+                icon="📭",
+            )
+            if better and better != ctx.month and status.month != better:
+                st.button(f"改看 {better}", key="puhui_go_complete", on_click=_go_to_month(better))
+        if stop:
+            st.stop()
+        return
+    if ctx.branch is None and not status.complete:
+        with st.container(border=True, key="puhui_month_notice"):
+            st.warning(
+                f"{ctx.month} 的管户明细不完整：{len(status.present)} 个支行已上传，缺 {missing_text(status)}。"
+                "全条线的合计只含已上传的支行，环比、较年初、同比按同一批支行比较；"
+                "排名、平均只含本月有数据的支行，全条线完成率不予计算。"
+                + (f"最近的完整月份是 {better}。" if better and better != ctx.month else ""),
+                icon="🧩",
+            )
+            if better and better != ctx.month:
+                st.button(f"改看 {better}", key="puhui_go_complete", on_click=_go_to_month(better))
 
 
 def _training_param(training: bool, default: bool) -> str | None:
@@ -399,7 +542,25 @@ _UNIT_SUFFIX = {"wan": "（万元）", "yi": "（亿元）"}
 
 def _floats(values: pd.Series) -> pd.Series:
     """Numbers (Decimal, int, None) as floats for drawing, missing values as NaN."""
-    return pd.to_numeric(values.map(lambda v: None if v is None or pd.isna(v) else float(v)), errors="coerce").astype("float64")
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def _wan_floats(values: pd.Series) -> pd.Series:
+    """Yuan as 万元 floats, rounded half-up (away from zero) to the cent of a 万, as :func:`fmt.to_wan` does.
+
+    Vectorised through whole cents: a table of a provincial bank's customers is converted
+    at once instead of one Decimal per cell; object columns (exact Decimals) keep their
+    exact cents.
+    """
+    if values.dtype == object:
+        cents = values.map(lambda v: None if v is None or pd.isna(v) else int(round(fmt._dec(v) * 100)))
+        cents = pd.to_numeric(cents, errors="coerce")
+    else:
+        cents = (pd.to_numeric(values, errors="coerce").astype("float64") * 100).round()
+    present = cents.notna()
+    whole = cents.fillna(0).astype("int64").to_numpy()
+    hundredths = np.sign(whole) * ((np.abs(whole) + 5_000) // 10_000)
+    return pd.Series(np.where(present, hundredths / 100, np.nan), index=values.index, dtype="float64")
 
 
 def _display_frame(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, dict]:
@@ -411,7 +572,7 @@ def _display_frame(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> 
         if kind in _UNIT_SUFFIX and "元" not in label:
             header = f"{label}{_UNIT_SUFFIX[kind]}"
         if kind == "wan":
-            shown[col] = _floats(shown[col].map(fmt.to_wan))
+            shown[col] = _wan_floats(shown[col])
             config[col] = st.column_config.NumberColumn(header, format="%,.2f")
         elif kind == "yi":
             shown[col] = _floats(shown[col]) / 1e8
@@ -423,6 +584,9 @@ def _display_frame(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> 
         elif kind == "pct":
             shown[col] = _floats(shown[col]) * 100
             config[col] = st.column_config.NumberColumn(header, format="%.1f%%")
+        elif kind == "number":  # a plain number, already in the unit its header names
+            shown[col] = _floats(shown[col])
+            config[col] = st.column_config.NumberColumn(header)
         elif kind == "date":
             config[col] = st.column_config.DateColumn(header, format="YYYY-MM-DD")
         else:
@@ -455,8 +619,9 @@ def table(
     """A table with Chinese headers and formatted amounts, plus an xlsx download button.
 
     ``columns`` maps a column to ``(中文表头, kind)``, kind one of ``wan`` (yuan shown in
-    万元), ``yi`` (亿元), ``count``, ``pct`` (a 0–1 ratio), ``text``, ``date``; only those
-    columns are shown, in that order. Personal columns are masked in training mode.
+    万元), ``yi`` (亿元), ``count``, ``pct`` (a 0–1 ratio), ``number`` (a plain number in the
+    unit its header names, e.g. ``较序时（百分点）``), ``text``, ``date``; only those columns
+    are shown, in that order. Personal columns are masked in training mode.
     """
     columns = columns or {}
     if st.session_state.get(_TRAINING_NOW):

@@ -1,90 +1,115 @@
 -- Sub-branches ranked on the scorecard's measures for one month: the overview's figures
--- (actual, target, time progress, completion, month-on-month and year-start change) per
--- sub-branch, with each sub-branch's rank on each measure.
--- Grain: one row per sub-branch and measure (metric); the measures and units are those of
---   overview.sql. Sub-branches: those with managers or customers this month, or an uploaded
---   target for the year.
+-- (actual, target, progress on the increase basis, balance attainment, month-on-month,
+-- year-start and year-on-year change) per sub-branch, with each sub-branch's rank.
+-- Grain: one row per sub-branch and measure (metric); the measures, units and definitions are
+--   those of overview.sql. Sub-branches: only those with customers stored in $month (a
+--   sub-branch without data for the month is never ranked; the page lists it apart).
 -- Params: $month (YYYY-MM),
---   $default_offline (optional, NULL = 25 accounts), $default_online (optional, NULL = 30),
---   $default_non_credit (optional, NULL = 50), $default_total (optional, NULL = 100),
---   $default_loans (optional, NULL = 100000000 yuan), $default_deposits (optional, NULL = 100000000 yuan).
+--   $default_offline, $default_online, $default_non_credit, $default_total (accounts per customer
+--   manager), $default_loans, $default_deposits (yuan per customer manager): the registry binds
+--   the settings unless the caller gives them.
 -- Targets: the sub-branch's uploaded target for the year, else the sum over its managers (a
 --   manager's uploaded target, else the per-manager default for customer managers).
--- Rank (1 = best): measures with a target by completion, highest first (a sub-branch without a
---   target last); 逾期金额 and 逾期率 lowest first; 客户经理人数 highest first; ties share a rank.
+-- Rank (1 = best): measures with a target by progress_gap (completion on the increase basis
+--   minus time progress), highest first, then by attainment (a sub-branch without a completion
+--   after those with one); 逾期金额 and 逾期率 lowest first; 客户经理人数 highest first; ties
+--   share a rank.
 -- Changes: NULL when the sub-branch has no customers stored in the base month.
 with calendar as (
     select
-        strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m') as previous_month,
+        cast($month || '-01' as date) as month_start,
+        strftime(month_start - interval 1 month, '%Y-%m') as previous_month,
         printf('%04d-12', cast(left($month, 4) as integer) - 1) as year_start_month,
+        strftime(month_start - interval 12 month, '%Y-%m') as year_ago_month,
         cast(left($month, 4) as integer) as target_year,
-        dayofyear(last_day(cast($month || '-01' as date)))
-        / dayofyear(make_date(cast(left($month, 4) as integer), 12, 31)) as time_progress
+        last_day(month_start) as month_end,
+        make_date(cast(left($month, 4) as integer), 12, 31) as year_end,
+        make_date(cast(left($month, 4) as integer) - 1, 12, 31) as last_year_end
 ),
 
 measures as (
     select *
     from (
         values
-        ('管户数', 1, '户', cast(coalesce($default_total, 100) as decimal(18, 2))),
-        ('线下授信户数', 2, '户', cast(coalesce($default_offline, 25) as decimal(18, 2))),
-        ('线上授信户数', 3, '户', cast(coalesce($default_online, 30) as decimal(18, 2))),
-        ('非授信户数', 4, '户', cast(coalesce($default_non_credit, 50) as decimal(18, 2))),
-        ('贷款余额', 5, '元', cast(coalesce($default_loans, 100000000) as decimal(18, 2))),
-        ('存款余额', 6, '元', cast(coalesce($default_deposits, 100000000) as decimal(18, 2))),
+        ('管户数', 1, '户', cast($default_total as decimal(18, 2))),
+        ('线下授信户数', 2, '户', cast($default_offline as decimal(18, 2))),
+        ('线上授信户数', 3, '户', cast($default_online as decimal(18, 2))),
+        ('非授信户数', 4, '户', cast($default_non_credit as decimal(18, 2))),
+        ('贷款余额', 5, '元', cast($default_loans as decimal(18, 2))),
+        ('存款余额', 6, '元', cast($default_deposits as decimal(18, 2))),
         ('逾期金额', 7, '元', null),
         ('逾期率', 8, '比率', null),
         ('客户经理人数', 9, '人', null)
     ) as m (metric, position, unit, default_per_manager)
 ),
 
+present as (
+    select distinct branch
+    from customers
+    where month = $month
+),
+
+baselines as (
+    -- per sub-branch: December of the previous year, else its earliest month of the year
+    select
+        c.branch,
+        coalesce(
+            max(c.month) filter (where c.month = k.year_start_month),
+            min(c.month) filter (where c.month > k.year_start_month)
+        ) as baseline_month
+    from (
+        select distinct branch, month
+        from customers
+        where
+            month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
+            and month <= $month
+    ) as c
+    cross join calendar as k
+    semi join present as p on p.branch = c.branch
+    group by c.branch
+),
+
 customer_rows as (
     select
-        month,
-        manager_id,
-        branch,
+        c.month,
+        c.manager_id,
+        c.branch,
         coalesce(
-            segment,
+            c.segment,
             case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
+                when c.loan_offline > 0 then '线下授信'
+                when c.loan_online > 0 then '线上授信'
                 else '非授信'
             end
         ) as segment,
-        coalesce(loan_offline, 0) + coalesce(loan_online, 0) as loans,
-        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as deposits,
-        coalesce(overdue, 0) as overdue
-    from customers
+        coalesce(c.loan_offline, 0) + coalesce(c.loan_online, 0) as loans,
+        coalesce(c.dep_settlement, 0) + coalesce(c.dep_pure, 0)
+        + coalesce(c.dep_margin, 0) + coalesce(c.dep_savings, 0) as deposits,
+        coalesce(c.overdue, 0) as overdue
+    from customers as c
+    semi join present as p on p.branch = c.branch
     where
-        month in (
+        c.month in (
             $month,
             strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'),
-            printf('%04d-12', cast(left($month, 4) as integer) - 1)
+            printf('%04d-12', cast(left($month, 4) as integer) - 1),
+            strftime(cast($month || '-01' as date) - interval 12 month, '%Y-%m')
         )
+        or (c.month >= left($month, 4) || '-01' and c.month < $month and c.month in (select baseline_month from baselines))
 ),
 
 roles as (
     select month, manager_id, any_value(role) as role
     from managers
-    where
-        month in (
-            $month,
-            strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'),
-            printf('%04d-12', cast(left($month, 4) as integer) - 1)
-        )
+    where month in (select distinct month from customer_rows)
     group by month, manager_id
 ),
 
 people as (
-    select month, manager_id, branch
-    from managers
-    where
-        month in (
-            $month,
-            strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'),
-            printf('%04d-12', cast(left($month, 4) as integer) - 1)
-        )
+    select m.month, m.manager_id, m.branch
+    from managers as m
+    semi join present as p on p.branch = m.branch
+    where m.month in (select distinct month from customer_rows)
     union
     select month, manager_id, branch from customer_rows
 ),
@@ -175,51 +200,70 @@ manager_level as (
     from staff_now as s
     cross join measures as m
     left join manager_uploaded as mu on mu.manager_id = s.manager_id and mu.metric = m.metric
-    where m.default_per_manager is not null
+    where m.position <= 6
     group by s.branch, m.metric
-),
-
-scope_branches as (
-    select branch from staff_now
-    union
-    select branch from branch_uploaded
 ),
 
 branch_targets as (
     select
-        sb.branch,
+        p.branch,
         m.metric,
         coalesce(bu.target, ml.target) as target
-    from scope_branches as sb
+    from present as p
     cross join measures as m
-    left join branch_uploaded as bu on bu.branch = sb.branch and bu.metric = m.metric
-    left join manager_level as ml on ml.branch = sb.branch and ml.metric = m.metric
-    where m.default_per_manager is not null
+    left join branch_uploaded as bu on bu.branch = p.branch and bu.metric = m.metric
+    left join manager_level as ml on ml.branch = p.branch and ml.metric = m.metric
+    where m.position <= 6
 ),
 
 scored as (
     select
-        sb.branch,
+        p.branch,
         m.metric,
         m.unit,
         m.position,
-        m.default_per_manager is not null as has_target,
+        m.position <= 6 as has_target,
         cur.value as actual,
         cast(bt.target as decimal(38, 6)) as target,
-        c.time_progress,
-        cast(cur.value as double) / nullif(cast(bt.target as double), 0) as completion,
+        b.baseline_month,
+        case when b.baseline_month < $month then base.value end as year_start,
+        case
+            when b.baseline_month < $month
+                then date_diff('day', last_day(cast(b.baseline_month || '-01' as date)), c.month_end)
+                / date_diff('day', last_day(cast(b.baseline_month || '-01' as date)), c.year_end)
+            else date_diff('day', c.last_year_end, c.month_end) / date_diff('day', c.last_year_end, c.year_end)
+        end as time_progress,
         cur.value - prev.value as mom_change,
-        cur.value - ys.value as ytd_change
-    from scope_branches as sb
+        cur.value - ys.value as ytd_change,
+        cur.value - ya.value as yoy_change
+    from present as p
     cross join measures as m
     cross join calendar as c
+    left join baselines as b on b.branch = p.branch
     left join values_by_month as cur
-        on cur.branch = sb.branch and cur.metric = m.metric and cur.month = $month
+        on cur.branch = p.branch and cur.metric = m.metric and cur.month = $month
     left join values_by_month as prev
-        on prev.branch = sb.branch and prev.metric = m.metric and prev.month = c.previous_month
+        on prev.branch = p.branch and prev.metric = m.metric and prev.month = c.previous_month
     left join values_by_month as ys
-        on ys.branch = sb.branch and ys.metric = m.metric and ys.month = c.year_start_month
-    left join branch_targets as bt on bt.branch = sb.branch and bt.metric = m.metric
+        on ys.branch = p.branch and ys.metric = m.metric and ys.month = c.year_start_month
+    left join values_by_month as ya
+        on ya.branch = p.branch and ya.metric = m.metric and ya.month = c.year_ago_month
+    left join values_by_month as base
+        on base.branch = p.branch and base.metric = m.metric and base.month = b.baseline_month
+    left join branch_targets as bt on bt.branch = p.branch and bt.metric = m.metric
+),
+
+progress as (
+    select
+        *,
+        actual - year_start as increase,
+        target - year_start as increase_needed,
+        case
+            when target - year_start > 0
+                then cast(actual - year_start as double) / cast(target - year_start as double)
+        end as completion,
+        cast(actual as double) / nullif(cast(target as double), 0) as attainment
+    from scored
 )
 
 select
@@ -231,14 +275,21 @@ select
     time_progress,
     completion,
     completion - time_progress as progress_gap,
+    attainment,
+    year_start,
+    increase,
+    increase_needed,
+    baseline_month,
     mom_change,
     ytd_change,
+    yoy_change,
     rank() over (
         partition by metric
         order by
-            case when has_target then completion end desc nulls last,
+            case when has_target then completion - time_progress end desc nulls last,
+            case when has_target then attainment end desc nulls last,
             case when metric in ('逾期金额', '逾期率') then actual end asc nulls last,
             case when not has_target then actual end desc nulls last
     ) as rank
-from scored
+from progress
 order by position, rank, branch

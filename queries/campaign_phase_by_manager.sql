@@ -9,6 +9,9 @@
 -- Counts start from the count at the month before the phase (the previous year-end for a phase
 -- starting in January), or from the earliest stored month of the year when that is missing,
 -- and end at the phase's last month-end or at the data month, whichever comes first.
+-- Only sub-branches with customers stored in $month take part (like for like: a sub-branch
+-- that has not uploaded the month is not ranked, and its managers are not listed).
+-- Registry (puhui/queries.py): $phase_start, $phase_end come from the settings unless given.
 with phase_window as (
     select
         strftime(make_date(cast(left($month, 4) as integer), $phase_start, 1), '%Y-%m') as start_month,
@@ -27,12 +30,18 @@ activities_in_phase as (
         and ($branch is null or a.branch = $branch)
 ),
 
-customers_in_year as (
-    select month, branch, manager_id, segment
+present as (
+    select distinct branch
     from customers
-    where month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
-        and month <= $month
-        and ($branch is null or branch = $branch)
+    where month = $month and ($branch is null or branch = $branch)
+),
+
+customers_in_year as (
+    select c.month, c.branch, c.manager_id, c.segment
+    from customers as c
+    semi join present as p on p.branch = c.branch
+    where c.month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
+        and c.month <= $month
 ),
 
 roster as (
@@ -151,6 +160,7 @@ select
     m.measure,
     coalesce(v.value, 0) as value
 from entities as e
+semi join present as p on p.branch = e.branch
 cross join measures as m
 left join roster as r on r.manager_id = e.manager_id
 left join values_long as v

@@ -1,21 +1,30 @@
 -- Phase-by-phase campaign progress (阶段营销) in the year of one data month: each campaign
 -- measure's annual target split over the phases by their weights, the actual per phase and
--- cumulative, completion against the phase target and the time progress within the phase.
+-- cumulative, completion against the phase target and the time progress within the phase,
+-- and the year's progress on the overview's definition (year_*).
 -- Grain: one row per phase and measure (phases in calendar order, measures in contract order).
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
 --   $phase_names (list of phase names in calendar order), $phase_starts (list of first month numbers),
---   $phase_ends (list of last month numbers), $phase_weights (list of target weights),
---   $default_metrics (list of count metrics that have per-manager default targets),
---   $default_per_manager (list of those defaults in the same order).
+--   $phase_ends (list of last month numbers), $phase_weights (list of target weights): the
+--   registry binds the campaign calendar from the settings;
+--   $default_offline, $default_online, $default_non_credit, $default_total (accounts per customer
+--   manager when no target is uploaded): the settings target_offline … target_total.
 -- Actuals count only what happened up to the end of the data month. Activity measures are sums
 -- of the activities table (NULL for a phase in which no sub-branch has any activity stored:
 -- not loaded rather than none held); count measures (管户数 and the three segments) are increases: the
 -- count at the phase's last month-end (or at the data month) minus the count at the previous
 -- year-end, or at the earliest stored month of the year when that is missing (baseline_month).
+-- Counts are like for like: only sub-branches with customers stored in $month count.
 -- Their annual target is the increase still needed: the target level minus the baseline count.
--- Targets: line level where stored, else the sum of sub-branch targets, else the sum of manager
--- targets (for one sub-branch: its own target, else its managers'); else, for counts only,
--- the per-manager default times the managers on the month's roster (分管行长 not counted).
+-- Targets, as on the overview: the line's uploaded target, else the sum over sub-branches; a
+-- sub-branch's uploaded target, else the sum over its staff (the month's roster and whoever
+-- holds customers) of each one's uploaded target, else, for count measures, the per-manager
+-- default for customer managers (role 客户经理 or none).
+-- The year (identical to overview.sql for the count measures): year_start (the baseline count;
+-- 0 for activities), year_actual (count at $month; activities summed to $month), year_completion
+-- = (year_actual - year_start) / (target_level - year_start) when that is positive and a baseline
+-- before $month exists, year_time_progress (days from the baseline month-end to $month's end / to
+-- the year-end), year_progress_gap, attainment (count measures: year_actual / target_level).
 with activities_in_year as (
     select month, branch, new_accounts, new_basic_accounts, new_payroll, new_deposits, new_loans
     from activities
@@ -24,12 +33,18 @@ with activities_in_year as (
         and ($branch is null or branch = $branch)
 ),
 
-customers_in_year as (
-    select month, segment
+present as (
+    select distinct branch
     from customers
-    where month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
-        and month <= $month
-        and ($branch is null or branch = $branch)
+    where month = $month and ($branch is null or branch = $branch)
+),
+
+customers_in_year as (
+    select c.month, c.segment
+    from customers as c
+    semi join present as p on p.branch = c.branch
+    where c.month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
+        and c.month <= $month
 ),
 
 targets_in_year as (
@@ -42,12 +57,27 @@ targets_in_year as (
     where year = cast(left($month, 4) as integer)
 ),
 
-roster as (
-    select count(distinct manager_id) as managers
+roles as (
+    select manager_id, any_value(role) as role
     from managers
     where month = $month
-        and ($branch is null or branch = $branch)
-        and coalesce(role, '') <> '分管行长'
+    group by manager_id
+),
+
+staff_now as (
+    select distinct s.manager_id, s.branch, coalesce(r.role = '客户经理', true) as is_manager
+    from (
+        select m.manager_id, m.branch
+        from managers as m
+        semi join present as p on p.branch = m.branch
+        where m.month = $month
+        union
+        select c.manager_id, c.branch
+        from customers as c
+        semi join present as p on p.branch = c.branch
+        where c.month = $month
+    ) as s
+    left join roles as r on r.manager_id = s.manager_id
 ),
 
 measures as (
@@ -67,9 +97,14 @@ measures as (
 ),
 
 defaults as (
-    select
-        unnest($default_metrics) as metric,
-        unnest($default_per_manager) as per_manager
+    select *
+    from (
+        values
+            ('线下授信户数', cast($default_offline as decimal(18, 2))),
+            ('线上授信户数', cast($default_online as decimal(18, 2))),
+            ('非授信户数', cast($default_non_credit as decimal(18, 2))),
+            ('管户数', cast($default_total as decimal(18, 2)))
+    ) as d (metric, per_manager)
 ),
 
 phases as (
@@ -217,38 +252,90 @@ phase_actuals as (
     select phase, measure, actual, cumulative_actual from count_actuals
 ),
 
+manager_uploaded as (
+    select manager_id, metric, max(target) as target
+    from targets_in_year
+    where manager_id is not null
+    group by manager_id, metric
+),
+
+branch_uploaded as (
+    select t.branch, t.metric, max(t.target) as target
+    from targets_in_year as t
+    semi join present as p on p.branch = t.branch
+    where t.manager_id is null
+    group by t.branch, t.metric
+),
+
+line_uploaded as (
+    select metric, max(target) as target
+    from targets_in_year
+    where branch is null and manager_id is null
+    group by metric
+),
+
+manager_level as (
+    select
+        s.branch,
+        m.measure,
+        sum(coalesce(mu.target, case when s.is_manager then d.per_manager end)) as target,
+        count(mu.target) as uploaded_parts,
+        count(*) filter (where mu.target is null and s.is_manager and d.per_manager is not null) as default_parts
+    from staff_now as s
+    cross join measures as m
+    left join manager_uploaded as mu on mu.manager_id = s.manager_id and mu.metric = m.measure
+    left join defaults as d on d.metric = m.measure and m.measure_kind = 'count'
+    group by s.branch, m.measure
+),
+
+scope_branches as (
+    select branch from staff_now
+    union
+    select branch from branch_uploaded
+),
+
+branch_level as (
+    select
+        sb.branch,
+        m.measure,
+        coalesce(bu.target, ml.target) as target,
+        bu.target is not null as branch_part,
+        bu.target is null and ml.uploaded_parts > 0 as manager_part,
+        bu.target is null and ml.default_parts > 0 as default_part
+    from scope_branches as sb
+    cross join measures as m
+    left join branch_uploaded as bu on bu.branch = sb.branch and bu.metric = m.measure
+    left join manager_level as ml on ml.branch = sb.branch and ml.measure = m.measure
+),
+
 target_levels as (
     select
         m.measure,
         case
-            when $branch is null then coalesce(
-                sum(t.target) filter (where t.branch is null and t.manager_id is null),
-                sum(t.target) filter (where t.branch is not null and t.manager_id is null),
-                sum(t.target) filter (where t.manager_id is not null)
-            )
-            else coalesce(
-                sum(t.target) filter (where t.branch = $branch and t.manager_id is null),
-                sum(t.target) filter (where t.branch = $branch and t.manager_id is not null)
-            )
+            when $branch is null and lu.target is not null then lu.target
+            else sum(bl.target)
         end as stored_target,
         case
-            when $branch is null then
-                case
-                    when count(t.metric) filter (where t.branch is null and t.manager_id is null) > 0 then '条线目标'
-                    when count(t.metric) filter (where t.branch is not null and t.manager_id is null) > 0
-                        then '支行目标合计'
-                    when count(t.metric) filter (where t.manager_id is not null) > 0 then '客户经理目标合计'
-                end
-            else
-                case
-                    when count(t.metric) filter (where t.branch = $branch and t.manager_id is null) > 0 then '支行目标'
-                    when count(t.metric) filter (where t.branch = $branch and t.manager_id is not null) > 0
-                        then '客户经理目标合计'
-                end
+            when $branch is null and lu.target is not null then '条线目标'
+            when sum(bl.target) is null then null
+            when $branch is not null and bool_or(bl.branch_part) then '支行目标'
+            when bool_or(bl.branch_part) and not bool_or(bl.manager_part) and not bool_or(bl.default_part)
+                then '支行目标合计'
+            when bool_or(bl.manager_part) and not bool_or(bl.branch_part) and not bool_or(bl.default_part)
+                then '客户经理目标合计'
+            when bool_or(bl.default_part) and not bool_or(bl.branch_part) and not bool_or(bl.manager_part)
+                then '默认目标（每人目标×客户经理人数）'
+            else concat_ws(
+                '、',
+                case when bool_or(bl.branch_part) then '支行目标' end,
+                case when bool_or(bl.manager_part) then '客户经理目标' end,
+                case when bool_or(bl.default_part) then '默认目标' end
+            ) || '合计'
         end as stored_source
     from measures as m
-    left join targets_in_year as t on t.metric = m.measure
-    group by m.measure
+    left join branch_level as bl on bl.measure = m.measure and bl.target is not null
+    left join line_uploaded as lu on lu.metric = m.measure
+    group by m.measure, lu.target
 ),
 
 annual_targets as (
@@ -256,20 +343,12 @@ annual_targets as (
         m.measure_order,
         m.measure,
         m.measure_kind,
-        coalesce(
-            tl.stored_target,
-            case when r.managers > 0 then cast(d.per_manager * r.managers as decimal(18, 2)) end
-        ) as target_level,
-        coalesce(
-            tl.stored_source,
-            case when d.per_manager is not null and r.managers > 0 then '默认目标（每人目标×客户经理人数）' end
-        ) as target_source,
+        tl.stored_target as target_level,
+        tl.stored_source as target_source,
         base.n as baseline_count
     from measures as m
-    cross join roster as r
     cross join baseline as b
     left join target_levels as tl on tl.measure = m.measure
-    left join defaults as d on d.metric = m.measure and m.measure_kind = 'count'
     left join counts_long as base on base.month = b.baseline_month and base.measure = m.measure
 ),
 
@@ -281,6 +360,67 @@ annual as (
             else target_level
         end as annual_target
     from annual_targets
+),
+
+current_phase as (
+    select phase
+    from phase_calendar
+    where start_month <= $month and end_month >= $month
+),
+
+year_figures as (
+    select
+        a.measure,
+        case
+            when a.measure_kind <> 'count' then cast(0 as decimal(18, 2))
+            when b.baseline_month < $month then a.baseline_count
+        end as year_start,
+        case when a.measure_kind = 'count' then now.n else cur.cumulative_actual end as year_actual,
+        case
+            when a.measure_kind = 'count' and b.baseline_month < $month
+                then date_diff(
+                    'day',
+                    last_day(cast(b.baseline_month || '-01' as date)),
+                    last_day(cast($month || '-01' as date))
+                )
+                / date_diff(
+                    'day',
+                    last_day(cast(b.baseline_month || '-01' as date)),
+                    make_date(cast(left($month, 4) as integer), 12, 31)
+                )
+            else date_diff(
+                'day',
+                make_date(cast(left($month, 4) as integer) - 1, 12, 31),
+                last_day(cast($month || '-01' as date))
+            )
+            / date_diff(
+                'day',
+                make_date(cast(left($month, 4) as integer) - 1, 12, 31),
+                make_date(cast(left($month, 4) as integer), 12, 31)
+            )
+        end as year_time_progress
+    from annual as a
+    cross join baseline as b
+    left join counts_long as now on now.month = $month and now.measure = a.measure
+    left join phase_actuals as cur
+        on cur.measure = a.measure and cur.phase = (select phase from current_phase)
+),
+
+year_progress as (
+    select
+        y.measure,
+        y.year_start,
+        y.year_actual,
+        y.year_time_progress,
+        case
+            when a.target_level - y.year_start > 0
+                then cast(y.year_actual - y.year_start as double) / cast(a.target_level - y.year_start as double)
+        end as year_completion,
+        case
+            when a.measure_kind = 'count' then cast(y.year_actual as double) / nullif(cast(a.target_level as double), 0)
+        end as attainment
+    from year_figures as y
+    inner join annual as a on a.measure = y.measure
 ),
 
 rows as (
@@ -331,6 +471,13 @@ select
     target_level,
     target_source,
     baseline_count,
-    case when measure_kind = 'count' then baseline_month end as baseline_month
+    case when measure_kind = 'count' then baseline_month end as baseline_month,
+    y.year_start,
+    y.year_actual,
+    y.year_completion,
+    y.year_time_progress,
+    y.year_completion - y.year_time_progress as year_progress_gap,
+    y.attainment
 from rows
+inner join year_progress as y using (measure)
 order by phase, measure_order

@@ -1,17 +1,19 @@
 -- The four kinds of deposit per sub-branch for one month, in yuan: balances, each kind's
--- share of the sub-branch's deposits, and month-on-month and year-start changes.
+-- share of the sub-branch's deposits, and month-on-month, year-start and year-on-year changes.
 -- Grain: one row per sub-branch with customers stored in the month.
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches).
 -- Changes, for each kind k in dep_settlement, dep_pure, dep_margin, dep_savings, dep_total:
 --   k_mom = the sub-branch's balance this month minus the calendar month before (环比);
---   k_ytd = this month minus December of the previous year (较年初). NULL when that base
---   month is not stored for the sub-branch; prev_month / year_start_month name the base
---   months and prev_month_stored / year_start_stored say whether they are stored.
+--   k_ytd = this month minus December of the previous year (较年初); k_yoy = this month minus
+--   the same month a year before (同比). NULL when that base month is not stored for the
+--   sub-branch; prev_month / year_start_month / year_ago_month name the base months and
+--   prev_month_stored / year_start_stored / year_ago_stored say whether they are stored.
 --   k_share = the kind's share of dep_total (0 to 1; NULL when dep_total is 0).
 with periods as (
     select
         strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev,
-        printf('%04d-12', cast(left($month, 4) as integer) - 1) as month_dec
+        printf('%04d-12', cast(left($month, 4) as integer) - 1) as month_dec,
+        strftime(strptime($month || '-01', '%Y-%m-%d') - interval 12 month, '%Y-%m') as month_year_ago
 ),
 
 customers_in_scope as (
@@ -23,7 +25,8 @@ customers_in_scope as (
         month in (
             $month,
             strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'),
-            printf('%04d-12', cast(left($month, 4) as integer) - 1)
+            printf('%04d-12', cast(left($month, 4) as integer) - 1),
+            strftime(strptime($month || '-01', '%Y-%m-%d') - interval 12 month, '%Y-%m')
         )
         and ($branch is null or branch = $branch)
 ),
@@ -71,13 +74,21 @@ select
     now.dep_savings - year_start.dep_savings as dep_savings_ytd,
     now.dep_total - prev.dep_total as dep_total_mom,
     now.dep_total - year_start.dep_total as dep_total_ytd,
+    now.dep_settlement - year_ago.dep_settlement as dep_settlement_yoy,
+    now.dep_pure - year_ago.dep_pure as dep_pure_yoy,
+    now.dep_margin - year_ago.dep_margin as dep_margin_yoy,
+    now.dep_savings - year_ago.dep_savings as dep_savings_yoy,
+    now.dep_total - year_ago.dep_total as dep_total_yoy,
     periods.month_prev as prev_month,
     periods.month_dec as year_start_month,
+    periods.month_year_ago as year_ago_month,
     prev.branch is not null as prev_month_stored,
-    year_start.branch is not null as year_start_stored
+    year_start.branch is not null as year_start_stored,
+    year_ago.branch is not null as year_ago_stored
 from by_month as now
 cross join periods
 left join by_month as prev on prev.branch = now.branch and prev.month = periods.month_prev
 left join by_month as year_start on year_start.branch = now.branch and year_start.month = periods.month_dec
+left join by_month as year_ago on year_ago.branch = now.branch and year_ago.month = periods.month_year_ago
 where now.month = $month
 order by now.branch

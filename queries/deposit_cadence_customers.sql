@@ -7,6 +7,7 @@
 -- Visits count as in deposit_visit_cadence: to the customer, dated in the month, method
 -- 电话 or 上门, by the customer's manager or by a visitor ranked above 客户经理.
 -- last_visit_date is the latest visit of any method to the customer up to the month's end.
+-- Registry (puhui/queries.py): $top_n come from the settings unless given.
 with non_credit as (
     select
         customer_id,

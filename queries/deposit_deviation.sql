@@ -9,6 +9,7 @@
 -- month-end balance stands above the daily average (deposits pulled in for the month-end
 -- figure), negative when below. flagged when |deviation| is strictly above the threshold
 -- (compared exactly in decimals).
+-- Registry (puhui/queries.py): $threshold, $top_n come from the settings unless given.
 with customers_now as (
     select
         customer_id,

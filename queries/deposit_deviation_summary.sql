@@ -4,6 +4,7 @@
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches), $threshold (optional, NULL = 0.03).
 -- Customers and the per-customer flag are those of deposit_deviation; the page sums these
 -- rows to sub-branches and computes the deviation of the sums (deposits.deviation_summary).
+-- Registry (puhui/queries.py): $threshold come from the settings unless given.
 with customers_now as (
     select
         manager_id,

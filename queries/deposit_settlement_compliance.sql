@@ -11,6 +11,7 @@
 -- that floor, shortfall = required_share - settle_share (positive when not compliant).
 -- Table 7's benchmark-rate row (settlement >= 50%) needs the loan rate, which the extract
 -- does not carry; such loans fall under the general rule.
+-- Registry (puhui/queries.py): $top_n come from the settings unless given.
 with credit_customers as (
     select
         customer_id,

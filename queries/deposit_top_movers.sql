@@ -8,6 +8,7 @@
 -- month stored yield no movers. direction is 增加 or 减少; rank 1 is the largest move.
 -- Speed: only the two months are read (a constant list, so the filter reaches the scan), the
 -- per-customer totals carry no names, and names are looked up for the ranked rows only.
+-- Registry (puhui/queries.py): $top_n come from the settings unless given.
 with both_months as (
     select
         month = $month as is_now,

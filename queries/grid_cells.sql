@@ -11,6 +11,7 @@
 -- current phase (from the phase start to the month's last day).
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
 -- $phase_start (optional, YYYY-MM-DD, NULL = first day of the calendar quarter).
+-- Registry (puhui/queries.py): $phase_start come from the settings unless given.
 with grid_months as (
     select
         branch,

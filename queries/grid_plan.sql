@@ -6,6 +6,7 @@
 -- A visit reaches the cell of the visited customer (grid_id in the month's customers).
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches, matched on the
 -- cell's sub-branch), $phase_start (optional, YYYY-MM-DD, NULL = first day of the calendar quarter).
+-- Registry (puhui/queries.py): $phase_start come from the settings unless given.
 with grid_months as (
     select
         branch,

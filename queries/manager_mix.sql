@@ -23,6 +23,7 @@
 --   of its target; bottom_group = customer managers in the scope ranked by total ascending, rank
 --   (1 + number with fewer accounts) within floor(n * share), ties at the edge all included, none
 --   when the scope has fewer than 4 customer managers; overloaded = total > overloaded_accounts.
+-- Registry (puhui/queries.py): $default_offline, $default_online, $default_non_credit, $default_total, $default_loans, $default_deposits, $overloaded_accounts, $bottom_group_share come from the settings unless given.
 with calendar as (
     select
         strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m') as previous_month,

@@ -1,95 +1,127 @@
 -- The scorecard of the line (or of one sub-branch) for one month: each measure's actual,
--- annual target, time progress (序时进度), completion, month-on-month and year-start change.
+-- annual target and progress (序时进度), month-on-month, year-start and year-on-year change.
 -- Grain: one row per measure (metric, in display order): 管户数, 线下授信户数, 线上授信户数,
 --   非授信户数, 贷款余额, 存款余额 (the contract's metric names, with targets), then 逾期金额,
 --   逾期率 and 客户经理人数 (no targets).
 -- Params: $month (YYYY-MM), $branch (optional, NULL = the whole line),
---   $default_offline (optional, NULL = 25 accounts), $default_online (optional, NULL = 30),
---   $default_non_credit (optional, NULL = 50), $default_total (optional, NULL = 100),
---   $default_loans (optional, NULL = 100000000 yuan), $default_deposits (optional, NULL = 100000000 yuan).
+--   $default_offline, $default_online, $default_non_credit, $default_total (accounts per customer
+--   manager), $default_loans, $default_deposits (yuan per customer manager): the registry binds
+--   the settings (target_offline …) unless the caller gives them.
 -- Units: 户 (accounts), 元 (yuan), 比率 (0-1), 人 (customer managers).
--- Time progress: days of the year elapsed at the month's last day / days in the year.
+-- Like for like: only sub-branches with customers stored in $month count, in every month
+--   compared (a partial month's line is compared with the same sub-branches before).
+-- Progress, one definition for every measure with a target (also on 阶段营销): all of them are
+--   balances at a month-end, so completion is on the increase basis,
+--   completion = (actual - year_start) / (target - year_start), against
+--   time_progress = days from the baseline month-end to the data month-end / days from it to
+--   the year-end. The baseline is December of the previous year (year_start_month); without
+--   it, the earliest month of the year stored in scope before $month (then the year's
+--   remaining days are the basis). completion is NULL without a baseline or when the target
+--   does not exceed year_start (reached at the start of the year); attainment = actual /
+--   target is the balance basis, shown beside it. progress_gap = completion - time_progress.
 -- Targets for the month's year: the line's uploaded target (no sub-branch, no manager), else
 --   the sum over sub-branches; a sub-branch's uploaded target, else the sum over its managers;
 --   a manager's uploaded target, else the per-manager default for customer managers (role
 --   客户经理 or none). Managers: the month's roster plus anyone holding customers in scope.
 -- Changes: mom_change vs the calendar month before, ytd_change vs December of the previous
---   year (较年初); NULL when that month has no customers stored in scope.
+--   year (较年初), yoy_change vs the same month a year before (同比); NULL when that month has
+--   no customers stored in scope.
 with calendar as (
     select
-        strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m') as previous_month,
+        cast($month || '-01' as date) as month_start,
+        strftime(month_start - interval 1 month, '%Y-%m') as previous_month,
         printf('%04d-12', cast(left($month, 4) as integer) - 1) as year_start_month,
+        strftime(month_start - interval 12 month, '%Y-%m') as year_ago_month,
         cast(left($month, 4) as integer) as target_year,
-        dayofyear(last_day(cast($month || '-01' as date)))
-        / dayofyear(make_date(cast(left($month, 4) as integer), 12, 31)) as time_progress
+        last_day(month_start) as month_end,
+        make_date(cast(left($month, 4) as integer), 12, 31) as year_end,
+        make_date(cast(left($month, 4) as integer) - 1, 12, 31) as last_year_end
 ),
 
 measures as (
     select *
     from (
         values
-        ('管户数', 1, '户', cast(coalesce($default_total, 100) as decimal(18, 2))),
-        ('线下授信户数', 2, '户', cast(coalesce($default_offline, 25) as decimal(18, 2))),
-        ('线上授信户数', 3, '户', cast(coalesce($default_online, 30) as decimal(18, 2))),
-        ('非授信户数', 4, '户', cast(coalesce($default_non_credit, 50) as decimal(18, 2))),
-        ('贷款余额', 5, '元', cast(coalesce($default_loans, 100000000) as decimal(18, 2))),
-        ('存款余额', 6, '元', cast(coalesce($default_deposits, 100000000) as decimal(18, 2))),
+        ('管户数', 1, '户', cast($default_total as decimal(18, 2))),
+        ('线下授信户数', 2, '户', cast($default_offline as decimal(18, 2))),
+        ('线上授信户数', 3, '户', cast($default_online as decimal(18, 2))),
+        ('非授信户数', 4, '户', cast($default_non_credit as decimal(18, 2))),
+        ('贷款余额', 5, '元', cast($default_loans as decimal(18, 2))),
+        ('存款余额', 6, '元', cast($default_deposits as decimal(18, 2))),
         ('逾期金额', 7, '元', null),
         ('逾期率', 8, '比率', null),
         ('客户经理人数', 9, '人', null)
     ) as m (metric, position, unit, default_per_manager)
+    -- a default may be NULL (no default target): has_target keeps the measure's kind
+),
+
+present as (
+    select distinct branch
+    from customers
+    where month = $month and ($branch is null or branch = $branch)
+),
+
+months_this_year as (
+    select distinct c.month
+    from customers as c
+    semi join present as p on p.branch = c.branch
+    where
+        c.month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
+        and c.month <= $month
+),
+
+baseline as (
+    select
+        coalesce(
+            max(y.month) filter (where y.month = c.year_start_month),
+            min(y.month) filter (where y.month > c.year_start_month)
+        ) as baseline_month
+    from months_this_year as y
+    cross join calendar as c
 ),
 
 customer_rows as (
     select
-        month,
-        manager_id,
-        branch,
+        c.month,
+        c.manager_id,
+        c.branch,
         coalesce(
-            segment,
+            c.segment,
             case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
+                when c.loan_offline > 0 then '线下授信'
+                when c.loan_online > 0 then '线上授信'
                 else '非授信'
             end
         ) as segment,
-        coalesce(loan_offline, 0) + coalesce(loan_online, 0) as loans,
-        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as deposits,
-        coalesce(overdue, 0) as overdue
-    from customers
+        coalesce(c.loan_offline, 0) + coalesce(c.loan_online, 0) as loans,
+        coalesce(c.dep_settlement, 0) + coalesce(c.dep_pure, 0)
+        + coalesce(c.dep_margin, 0) + coalesce(c.dep_savings, 0) as deposits,
+        coalesce(c.overdue, 0) as overdue
+    from customers as c
+    semi join present as p on p.branch = c.branch
     -- A plain list of values lets DuckDB skip the other months' row groups.
     where
-        month in (
+        c.month in (
             $month,
             strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'),
-            printf('%04d-12', cast(left($month, 4) as integer) - 1)
+            printf('%04d-12', cast(left($month, 4) as integer) - 1),
+            strftime(cast($month || '-01' as date) - interval 12 month, '%Y-%m'),
+            (select baseline_month from baseline)
         )
-        and ($branch is null or branch = $branch)
 ),
 
 roles as (
     select month, manager_id, any_value(role) as role
     from managers
-    where
-        month in (
-            $month,
-            strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'),
-            printf('%04d-12', cast(left($month, 4) as integer) - 1)
-        )
+    where month in (select distinct month from customer_rows)
     group by month, manager_id
 ),
 
 people as (
-    select month, manager_id, branch
-    from managers
-    where
-        month in (
-            $month,
-            strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'),
-            printf('%04d-12', cast(left($month, 4) as integer) - 1)
-        )
-        and ($branch is null or branch = $branch)
+    select m.month, m.manager_id, m.branch
+    from managers as m
+    semi join present as p on p.branch = m.branch
+    where m.month in (select distinct month from customer_rows)
     union
     select month, manager_id, branch from customer_rows
 ),
@@ -159,10 +191,11 @@ manager_uploaded as (
 ),
 
 branch_uploaded as (
-    select branch, metric, max(target) as target
-    from uploaded
-    where manager_id is null and branch is not null and ($branch is null or branch = $branch)
-    group by branch, metric
+    select u.branch, u.metric, max(u.target) as target
+    from uploaded as u
+    semi join present as p on p.branch = u.branch
+    where u.manager_id is null
+    group by u.branch, u.metric
 ),
 
 line_uploaded as (
@@ -186,7 +219,7 @@ manager_level as (
     from staff_now as s
     cross join measures as m
     left join manager_uploaded as mu on mu.manager_id = s.manager_id and mu.metric = m.metric
-    where m.default_per_manager is not null
+    where m.position <= 6
     group by s.branch, m.metric
 ),
 
@@ -205,7 +238,7 @@ branch_level as (
     cross join measures as m
     left join branch_uploaded as bu on bu.branch = sb.branch and bu.metric = m.metric
     left join manager_level as ml on ml.branch = sb.branch and ml.metric = m.metric
-    where m.default_per_manager is not null
+    where m.position <= 6
 ),
 
 scope_targets as (
@@ -218,24 +251,73 @@ scope_targets as (
     from measures as m
     left join branch_level as bl on bl.metric = m.metric
     left join line_uploaded as lu on lu.metric = m.metric
-    where m.default_per_manager is not null
+    where m.position <= 6
     group by m.metric, lu.target
+),
+
+scored as (
+    select
+        m.metric,
+        m.position,
+        m.unit,
+        cur.value as actual,
+        cast(st.target as decimal(38, 6)) as target,
+        b.baseline_month,
+        case when b.baseline_month < $month then base.value end as year_start,
+        case
+            when b.baseline_month < $month
+                then date_diff('day', last_day(cast(b.baseline_month || '-01' as date)), c.month_end)
+                / date_diff('day', last_day(cast(b.baseline_month || '-01' as date)), c.year_end)
+            else date_diff('day', c.last_year_end, c.month_end) / date_diff('day', c.last_year_end, c.year_end)
+        end as time_progress,
+        c.previous_month,
+        c.year_start_month,
+        c.year_ago_month,
+        cur.value - prev.value as mom_change,
+        cur.value - ys.value as ytd_change,
+        cur.value - ya.value as yoy_change
+    from measures as m
+    cross join calendar as c
+    cross join baseline as b
+    left join values_by_month as cur on cur.metric = m.metric and cur.month = $month
+    left join values_by_month as prev on prev.metric = m.metric and prev.month = c.previous_month
+    left join values_by_month as ys on ys.metric = m.metric and ys.month = c.year_start_month
+    left join values_by_month as ya on ya.metric = m.metric and ya.month = c.year_ago_month
+    left join values_by_month as base on base.metric = m.metric and base.month = b.baseline_month
+    left join scope_targets as st on st.metric = m.metric
+),
+
+progress as (
+    select
+        *,
+        actual - year_start as increase,
+        target - year_start as increase_needed,
+        case
+            when target - year_start > 0
+                then cast(actual - year_start as double) / cast(target - year_start as double)
+        end as completion,
+        cast(actual as double) / nullif(cast(target as double), 0) as attainment
+    from scored
 )
 
 select
-    m.metric,
-    m.unit,
-    cur.value as actual,
-    cast(st.target as decimal(38, 6)) as target,
-    c.time_progress,
-    cast(cur.value as double) / nullif(cast(st.target as double), 0) as completion,
-    cast(cur.value as double) / nullif(cast(st.target as double), 0) - c.time_progress as progress_gap,
-    cur.value - prev.value as mom_change,
-    cur.value - ys.value as ytd_change
-from measures as m
-cross join calendar as c
-left join values_by_month as cur on cur.metric = m.metric and cur.month = $month
-left join values_by_month as prev on prev.metric = m.metric and prev.month = c.previous_month
-left join values_by_month as ys on ys.metric = m.metric and ys.month = c.year_start_month
-left join scope_targets as st on st.metric = m.metric
-order by m.position
+    metric,
+    unit,
+    actual,
+    target,
+    time_progress,
+    completion,
+    completion - time_progress as progress_gap,
+    attainment,
+    year_start,
+    increase,
+    increase_needed,
+    baseline_month,
+    mom_change,
+    ytd_change,
+    yoy_change,
+    previous_month,
+    year_start_month,
+    year_ago_month
+from progress
+order by position

@@ -12,6 +12,7 @@
 -- or a product (NULL = none stored).
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: last active month (never active first), then customer id.
+-- Registry (puhui/queries.py): $window_months, $limit come from the settings unless given.
 with calendar as (
     select strftime(
         cast($month || '-01' as date) - to_months(greatest(cast($window_months as integer), 1) - 1),

@@ -20,6 +20,7 @@
 --   信用卡   credit customers (for a business: its owner) without a credit card.
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: number of gaps, then deposits, largest first.
+-- Registry (puhui/queries.py): $payroll_deposit, $cash_mgmt_deposit, $limit come from the settings unless given.
 with book as (
     select
         *,

@@ -8,6 +8,7 @@
 -- list_total: how many rows the whole list holds (also when $limit cuts it short).
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: maturity date, then loans largest first.
+-- Registry (puhui/queries.py): $days, $limit come from the settings unless given.
 with calendar as (
     select last_day(cast($month || '-01' as date)) as month_end
 ),

@@ -13,6 +13,7 @@
 -- Segment: the stored one, else the contract's rule (offline loan > 0, else online loan > 0).
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: deposits largest first, then customer id.
+-- Registry (puhui/queries.py): $min_deposit, $limit come from the settings unless given.
 with book as (
     select
         *,

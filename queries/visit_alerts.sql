@@ -14,6 +14,7 @@
 -- higher role satisfies a lower requirement). Extras after visited: manager_name,
 -- segment, prev_total, dep_total, is_new_customer, required_rank, best_visit_role,
 -- onsite_visits, last_onsite_date.
+-- Registry (puhui/queries.py): $threshold_manager, $threshold_lead, $threshold_vp come from the settings unless given.
 with thresholds as (
     select
         cast(coalesce($threshold_manager, 1000000) as decimal(18, 2)) as manager_level,

@@ -96,6 +96,20 @@ def demo_facts(demo_template) -> dict:
     }
 
 
+@pytest.fixture(scope="session")
+def messy_template(tmp_path_factory) -> Path:
+    """The messy uploaded book (tests/messy_book.py) stored once per session through the real ingest; use copies."""
+    import messy_book
+
+    return messy_book.build(tmp_path_factory.mktemp("messy") / "messy.duckdb")
+
+
+@pytest.fixture(scope="session")
+def messy_apptest_db(messy_template, tmp_path_factory) -> Path:
+    """The messy book's copy AppTest tests share (AppTest runs in this process and keeps it open)."""
+    return copy_db(messy_template, tmp_path_factory.mktemp("messy_apptest") / "messy.duckdb")
+
+
 def copy_db(template: Path, target: Path) -> Path:
     """A private copy of a database file (a server or AppTest then owns it alone)."""
     target.parent.mkdir(parents=True, exist_ok=True)

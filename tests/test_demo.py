@@ -557,4 +557,4 @@ def test_campaign_completion_is_plausible(full):
     # the overview's balances and counts: close to, mostly short of, their year-end level
     overview = queries.run(con, "overview", {"month": END}).set_index("metric")
     for metric in ("管户数", "线下授信户数", "线上授信户数", "非授信户数", "贷款余额", "存款余额"):
-        assert 0.85 <= overview.loc[metric, "completion"] <= 1.05, metric
+        assert 0.85 <= overview.loc[metric, "attainment"] <= 1.05, metric

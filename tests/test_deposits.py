@@ -616,8 +616,9 @@ def test_page_on_known_book(page_db):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
-    assert metrics["存款合计（万元）"] == ("2,721.50", "环比 +901.50 万元")
-    assert metrics["保证金存款（万元）"] == ("260.00", "环比 +50.00 万元")
+    # The whole line's totals in 亿元 (the unit in the label), as on the overview.
+    assert metrics["存款合计（亿元）"] == ("0.27", "环比 +0.09")
+    assert metrics["保证金存款（亿元）"] == ("0.03", "环比 +0.01")
     assert metrics["须分管行长上门"] == ("1 户", "已上门 0 户")
     assert any(WEST in info.body and "2026-09" in info.body for info in at.info)
     assert len(at.get("plotly_chart")) >= 5  # branches, managers, customers, trend, segments
@@ -660,7 +661,7 @@ def test_page_without_previous_month(page_db):
     at.run()
     assert not at.exception
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
-    assert metrics["存款合计（万元）"] == ("460.00", "")  # no change shown without a base month
+    assert metrics["存款合计（亿元）"] == ("0.05", "")  # no change shown without a base month
     notes = [info.body for info in at.info]
     assert sum(EAST in note and "2025-11" in note for note in notes) == 3  # summary, movers, alerts
     assert "visited_mark" not in [c for df in at.dataframe for c in df.value.columns]

@@ -314,7 +314,7 @@ def test_year_without_uploaded_targets(con):
 
 
 def test_fallbacks_equal_settings():
-    """The SQL fallbacks for unset parameters are the settings' defaults (so they cannot drift)."""
+    """The registry fills the targets from the settings; the SQL fallbacks left equal them (they cannot drift)."""
     sql = queries.get("manager_mix").sql
     params = scorecard.mix_params()
     assert params == {
@@ -324,10 +324,11 @@ def test_fallbacks_equal_settings():
     }
     for name, value in params.items():
         assert f"coalesce(${name}, {value})" in sql
-    for name in ("overview", "branch_ranking"):
-        text = queries.get(name).sql
-        for key, value in scorecard.target_params().items():
-            assert f"coalesce(${key}, {value})" in text
+    for name in ("manager_mix", "overview", "branch_ranking"):
+        query = queries.get(name)
+        assert queries.resolve(query, {"month": "2026-02"}) == {
+            **{p: None for p in query.params}, "month": "2026-02", **{k: v for k, v in params.items() if k in query.params}
+        }
 
 
 def test_settings_override_targets(con, monkeypatch):

@@ -64,9 +64,13 @@ def test_line_scorecard(con):
     units = {m: r["unit"] for m, r in ov.items()}
     assert units["管户数"] == "户" and units["贷款余额"] == "元" and units["逾期率"] == "比率" and units["客户经理人数"] == "人"
     assert ov["管户数"]["time_progress"] == pytest.approx(FEB_TP)
-    assert ov["管户数"]["completion"] == pytest.approx(555 / 690)
-    assert ov["管户数"]["progress_gap"] == pytest.approx(555 / 690 - FEB_TP)
-    assert ov["逾期金额"]["completion"] is None
+    # Completion on the increase basis: (555 − 70 at December) ÷ (690 − 70); the balance basis beside it.
+    assert figures(ov["管户数"], "year_start", "increase", "increase_needed", "baseline_month") == (70, 485, 620, "2025-12")
+    assert ov["管户数"]["completion"] == pytest.approx(485 / 620)
+    assert ov["管户数"]["attainment"] == pytest.approx(555 / 690)
+    assert ov["管户数"]["progress_gap"] == pytest.approx(485 / 620 - FEB_TP)
+    assert ov["逾期金额"]["completion"] is None and ov["逾期金额"]["attainment"] is None
+    assert ov["管户数"]["yoy_change"] is None  # 2025-02 is not stored
 
 
 def test_sub_branch_scorecard(con):
@@ -97,10 +101,11 @@ def test_only_sub_branch_targets(con):
     try:
         for branch, target in ((A, 300), (B, 200)):
             con.execute("insert into targets (year, metric, target, branch) values (2027, '管户数', $t, $b)", {"t": target, "b": branch})
+        # No sub-branch has data in 2027-03: nothing to compare a target with (like for like).
         ov = overview(con, month="2027-03")
-        assert ov["管户数"]["target"] == 500  # no data and no managers yet: the sub-branch targets' sum
-        assert ov["管户数"]["actual"] is None and ov["线下授信户数"]["target"] is None
-        assert overview(con, month="2027-03", branch=B)["管户数"]["target"] == 200
+        assert ov["管户数"]["actual"] is None and ov["管户数"]["target"] is None
+        assert ov["管户数"]["completion"] is None
+        assert overview(con, month="2027-03", branch=B)["管户数"]["target"] is None
     finally:
         con.execute("rollback")
 
@@ -161,14 +166,21 @@ def test_cards(con):
     cards = {c.metric: c for c in scorecard.overview_cards(ov)}
     assert list(cards) == list(scorecard.CARD_METRICS)
     accounts = cards["管户数"]
-    assert accounts.value_text == "555 户"
-    assert (accounts.mom, accounts.mom_text, accounts.ytd_text) == (55, "+55 户 环比", "较年初 +485 户")
+    assert (accounts.label, accounts.value_text) == ("管户数", "555 户")
+    assert (accounts.mom, accounts.mom_text, accounts.ytd_text) == (55, "环比 +55 户", "较年初 +485 户")
     assert accounts.ytd_colour == "#d62728"  # an increase is red
-    assert cards["贷款余额"].value_text == "1.02 亿元"
-    assert cards["贷款余额"].mom_text == "+0.33 亿元 环比"
-    assert cards["逾期率"].value_text == "0.25%"
+    assert accounts.yoy_text is None  # no February 2025 stored
+    # The whole line's amounts in 亿元, the unit in the label so the value stays short.
+    loans = cards["贷款余额"]
+    assert (loans.label, loans.value_text, loans.mom_text) == ("贷款余额（亿元）", "1.02", "环比 +0.33")
+    # A rate's change in percentage points, not in %.
+    rate = cards["逾期率"]
+    assert rate.value_text == "0.25%"
+    assert rate.mom_text.startswith("环比 ") and rate.mom_text.endswith(" 个百分点")
     b = queries.run(con, "overview", {"month": "2026-02", "branch": B})
-    assert scorecard.overview_cards(b)[0].ytd_text == "较年初 —"
+    b_cards = scorecard.overview_cards(b, line=False)
+    assert b_cards[0].ytd_text == "较年初 —"
+    assert b_cards[4].label == "贷款余额（万元）" and "," in b_cards[4].value_text  # a sub-branch in 万元
 
 
 def test_progress_table(con):
@@ -177,13 +189,19 @@ def test_progress_table(con):
     assert list(table["metric"]) == ["管户数", "线下授信户数", "线上授信户数", "非授信户数", "贷款余额", "存款余额"]
     first = table.iloc[0]
     assert (first["actual_text"], first["target_text"], first["status"]) == ("555", "690", "超前序时")
+    assert first["progress_gap_pp"] == pytest.approx(round((485 / 620 - FEB_TP) * 100, 1))
     deposits = table.iloc[5]
     assert deposits["status"] == "落后序时"  # 5,500 万 of 20 亿 against 16% of the year
     assert deposits["target_text"] == "20.00 亿元"
+    assert list(scorecard.progress_table(ov, kind="count")["metric"]) == list(table["metric"][:4])
+    assert list(scorecard.progress_table(ov, kind="amount")["metric"]) == ["贷款余额", "存款余额"]
+    assert scorecard.progress_columns("amount", line=True)["actual"] == ("本月", "yi")
+    assert scorecard.progress_columns("amount", line=False)["target"] == ("年度目标", "wan")
     assert scorecard.progress_status(0.004) == "持平序时" and scorecard.progress_status(None) == "—"
+    assert scorecard.progress_status(None, start_known=False) == "无年初数据"
     fig = scorecard.progress_figure(ov)
     assert list(fig.data[0].y) == list(table["metric"])
-    assert fig.data[0].x[0] == pytest.approx(555 / 690 * 100)
+    assert fig.data[0].x[0] == pytest.approx(485 / 620 * 100)
 
 
 def test_scale_goals(con):
@@ -223,7 +241,8 @@ def test_value_text():
     assert scorecard.value_text("户", 4012) == "4,012"
     assert scorecard.value_text("元", D("123456789")) == "1.23 亿元"
     assert scorecard.value_text("元", D("123456789"), line=False) == "12,345.68 万元"
-    assert scorecard.value_text("比率", 0.0123, signed=True) == "+1.23%"
+    assert scorecard.value_text("比率", 0.0123) == "1.23%"
+    assert scorecard.value_text("比率", 0.0006, signed=True) == "+0.06 个百分点"
     assert scorecard.value_text("人", None) == "—"
 
 
@@ -235,7 +254,8 @@ def test_overview_page_apptest(apptest_env, demo_facts):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["管户数"] == f"{fmt.count(demo_facts['customers'][demo_facts['latest']])} 户"
-    assert list(metrics) == list(scorecard.CARD_METRICS)
+    assert [label.split("（")[0] for label in metrics] == list(scorecard.CARD_METRICS)
+    assert "贷款余额（亿元）" in metrics  # the whole line in 亿元
     elapsed, days = scorecard.year_days(demo_facts["latest"])
     assert any(f"第 {elapsed} 天（全年 {days} 天）" in c.value for c in at.caption)
     ranking = [s for s in at.selectbox if s.label == "排名指标"][0]
@@ -246,3 +266,4 @@ def test_overview_page_apptest(apptest_env, demo_facts):
     at.run()
     assert not at.exception
     assert any("在" in m.value and "排第" in m.value for m in at.markdown)
+    assert "贷款余额（万元）" in {m.label for m in at.metric}  # a sub-branch in 万元

@@ -1,0 +1,101 @@
+"""Running every page over a book's months, scopes and training modes, in worker processes.
+
+The page matrix is hundreds of script runs; AppTest runs them one at a time in one process,
+so the two books' pages are spread over worker processes, each on its own copy of each book
+(a DuckDB file is opened by one process at a time). ``tests/test_page_matrix.py`` holds the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).absolute().parent.parent
+# Text that must never reach a banker: a raw missing value where a figure belongs.
+RAW_MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|NaT|None|<NA>)(?![A-Za-z])")
+
+_copies: dict[str, str] = {}
+
+
+def _init_worker(templates: dict[str, str], folder: str) -> None:
+    """In a worker: its own copy of each book, training mode not forced."""
+    own = Path(folder) / f"worker-{os.getpid()}"
+    own.mkdir(parents=True, exist_ok=True)
+    for book, template in templates.items():
+        target = own / f"{book}.duckdb"
+        shutil.copyfile(template, target)
+        wal = Path(template + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, Path(str(target) + ".wal"))
+        _copies[book] = str(target)
+    os.environ.pop("PUHUI_TRAINING_MODE", None)
+
+
+def visible_texts(at) -> list[str]:
+    """The texts a user reads outside tables: metrics, markdown, captions, notices."""
+    texts = []
+    for metric in at.metric:
+        texts += [metric.label, metric.value, str(metric.proto.delta or "")]
+    for kind in (at.markdown, at.caption, at.info, at.warning, at.success, at.subheader, at.title):
+        texts += [el.value for el in kind]
+    return texts
+
+
+def problems(at, month: str, branch: str | None, training: bool) -> list[str]:
+    """What is wrong with one run of a page: exceptions, our error text, raw missing values, wrong filters."""
+    from puhui import ui
+
+    found = [f"异常：{e.value}" for e in at.exception]
+    found += [f"出错：{e.value}" for e in at.error if ui.ERROR_TEXT in e.value]
+    found += [f"原始缺失值：{t!r}" for t in visible_texts(at) if RAW_MISSING.search(t)]
+    shown = (
+        at.sidebar.selectbox(key=ui.KEY_MONTH).value,
+        at.sidebar.selectbox(key=ui.KEY_BRANCH).value,
+        at.sidebar.toggle(key=ui.KEY_TRAINING).value,
+    )
+    if shown != (month, branch or ui.ALL_BRANCHES, training):
+        found.append(f"筛选条件不符：{shown}")
+    return found
+
+
+def walk(task: tuple[str, str, list[str], list[str]]) -> tuple[str, str, list[str], int]:
+    """Run one page of one book in every month, for the line and each sub-branch, training off and on.
+
+    Returns (book, page, failures, runs).
+    """
+    from streamlit.testing.v1 import AppTest
+
+    book, rel, months, branches = task
+    os.environ["PUHUI_DB"] = _copies[book]
+    failures, runs = [], 0
+    for training in (False, True):
+        for branch in (None, *branches):
+            at = AppTest.from_file(str(ROOT / rel), default_timeout=120)
+            for month in months:
+                at.query_params["month"] = month
+                at.query_params["training"] = "1" if training else "0"
+                if branch is not None:
+                    at.query_params["branch"] = branch
+                at.run()
+                runs += 1
+                for problem in problems(at, month, branch, training):
+                    failures.append(f"{month} · {branch or '全条线'} · 培训{'开' if training else '关'}：{problem}")
+    return book, rel, failures, runs
+
+
+def run_matrix(templates: dict[str, str], shapes: dict[str, tuple[list[str], list[str]]], pages: list[str], folder: Path,
+               workers: int = 2) -> dict[tuple[str, str], tuple[list[str], int]]:
+    """Every (book, page) walked in ``workers`` processes: {(book, page): (failures, runs)}."""
+    tasks = [(book, rel, *shapes[book]) for book in templates for rel in pages]
+    # Longest first: the pool stays busy to the end.
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=_init_worker,
+        initargs=({k: str(v) for k, v in templates.items()}, str(folder)),
+    ) as pool:
+        return {(book, rel): (failures, runs) for book, rel, failures, runs in pool.map(walk, tasks)}
