@@ -36,11 +36,19 @@ for start in range(0, len(cards), 4):
             if card.yoy_text:
                 changes.append(f"<span style='color:{card.yoy_colour}'>{card.yoy_text}</span>")
             st.markdown(f"<small>{' · '.join(changes)}</small>", unsafe_allow_html=True)
-year_ago = overview["year_ago_month"].iloc[0] if len(overview) else None
+missing_bases = [
+    f"{what}（{overview[month_column].iloc[0]}）的数据，暂无{change}"
+    for what, month_column, change_column, change in (
+        ("上月", "previous_month", "mom_change", "环比"),
+        ("上年12月", "year_start_month", "ytd_change", "较年初变化"),
+        ("上年同月", "year_ago_month", "yoy_change", "同比"),
+    )
+    if len(overview) and overview[change_column].isna().all()
+]
 st.caption(
     "管户数为本月管户明细中的客户数；客户经理人数只计岗位为客户经理（或未填岗位）的人员，"
     "不含团队负责人、分管行长。"
-    + ("" if overview["yoy_change"].notna().any() else f"未存储上年同月（{year_ago}）的数据，暂无同比。")
+    + ("未存储" + "；".join(missing_bases) + "。" if missing_bases else "")
 )
 
 st.subheader("序时进度")

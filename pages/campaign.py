@@ -54,7 +54,8 @@ progress, acts, status = year_frames(str(ctx.db_path), ctx.version, ctx.month, c
 
 st.subheader(f"{year}年阶段日历 · {scope}")
 cols = st.columns(4)
-cols[0].metric("当前阶段", current.label, help=current.theme)
+# The phase's number in the label, its name as the value: the whole label is cut off at 1280 px.
+cols[0].metric(f"当前阶段 · {current.label.split(' ')[0]}", current.name, help=current.theme)
 cols[1].metric("阶段序时进度", fmt.pct(campaign.time_progress(ctx.month, current)), help=f"截至 {campaign.month_end(ctx.month)}")
 cols[2].metric("本阶段已举办活动", f"{int((acts['phase'] == current.number).sum()) if not acts.empty else 0} 场")
 missed_so_far = int((status["status"] == campaign.MISSED).sum())
@@ -77,21 +78,18 @@ else:
     st.caption(scorecard.progress_basis_text(ctx.month, *scorecard.progress_basis(year_counts, "year_time_progress")))
     with st.container(key="campaign_year_count_box"):
         ui.table(year_counts, key="campaign_year_count", title="户数类指标（户）", columns=campaign.YEAR_COLUMNS["count"])
-year_activities = st.columns(2)
-with year_activities[0]:
-    ui.table(
-        campaign.year_table(progress, "activity_count"),
-        key="campaign_year_activity_count",
-        title="营销活动 · 户数（户）",
-        columns=campaign.YEAR_COLUMNS["activity_count"],
-    )
-with year_activities[1]:
-    ui.table(
-        campaign.year_table(progress, "wan"),
-        key="campaign_year_amount",
-        title="营销活动 · 金额",
-        columns=campaign.YEAR_COLUMNS["wan"],
-    )
+ui.table(
+    campaign.year_table(progress, "activity_count"),
+    key="campaign_year_activity_count",
+    title="营销活动 · 户数（户）",
+    columns=campaign.YEAR_COLUMNS["activity_count"],
+)
+ui.table(
+    campaign.year_table(progress, "wan"),
+    key="campaign_year_amount",
+    title="营销活动 · 金额",
+    columns=campaign.YEAR_COLUMNS["wan"],
+)
 
 st.subheader("阶段目标与完成")
 chosen = st.segmented_control(

@@ -61,7 +61,7 @@ top[3].metric(
 )
 top[4].metric("有缺口的网格", fmt.count(gaps["grid_id"].nunique()), help="见下方“覆盖缺口”")
 
-controls = st.columns([2, 1, 1])
+controls = st.columns([3, 2, 2])  # the toggles' labels stay whole at 1280 px
 measure = controls[0].selectbox(
     "网格着色指标",
     list(maps.MEASURES),

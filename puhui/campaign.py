@@ -127,7 +127,6 @@ YEAR_COLUMNS = {
         "year_actual": ("本月", "count"),
         "target_level": ("年度目标", "count"),
         "completion_shown": ("完成率（增量）", "pct"),
-        "year_time_progress": ("序时进度", "pct"),
         "progress_gap_pp": ("较序时（百分点）", "number"),
         "attainment": ("余额达成率", "pct"),
         "status": ("进度", "text"),
@@ -137,7 +136,6 @@ YEAR_COLUMNS = {
         "year_actual": ("本年累计", "wan"),
         "target_level": ("年度目标", "wan"),
         "completion_shown": ("完成率", "pct"),
-        "year_time_progress": ("序时进度", "pct"),
         "progress_gap_pp": ("较序时（百分点）", "number"),
         "status": ("进度", "text"),
     },
@@ -146,7 +144,6 @@ YEAR_COLUMNS = {
         "year_actual": ("本年累计", "count"),
         "target_level": ("年度目标", "count"),
         "completion_shown": ("完成率", "pct"),
-        "year_time_progress": ("序时进度", "pct"),
         "progress_gap_pp": ("较序时（百分点）", "number"),
         "status": ("进度", "text"),
     },
@@ -180,7 +177,7 @@ def year_table(progress_frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     ]
     rows["completion_shown"] = [scorecard._shown_completion(c, i) for c, i in zip(rows["year_completion"], rows["increase"])]
     rows["progress_gap_shown"] = [
-        None if s is None else g for s, g in zip(rows["completion_shown"], rows["year_progress_gap"])
+        None if s is None or pd.isna(s) else g for s, g in zip(rows["completion_shown"], rows["year_progress_gap"])
     ]
     rows["progress_gap_pp"] = rows["progress_gap_shown"].map(scorecard.points)
     rows["status"] = [

@@ -44,7 +44,12 @@ def to_wan(value_yuan) -> Decimal | None:
     """Yuan → 万元, exact, rounded half-up to two decimals (None stays None)."""
     if _missing(value_yuan):
         return None
-    return (_dec(value_yuan) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return _no_negative_zero((_dec(value_yuan) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _no_negative_zero(amount: Decimal) -> Decimal:
+    # A small fall rounds to -0.00: a banker reads that as a fall that is not there.
+    return abs(amount) if amount == 0 else amount
 
 
 def wan(value_yuan, unit: bool = False, signed: bool = False) -> str:
@@ -60,7 +65,7 @@ def yi(value_yuan, unit: bool = True, signed: bool = False) -> str:
     """Yuan shown in 亿元 with two decimals: ``43.21 亿元`` (for line totals)."""
     if _missing(value_yuan):
         return "—"
-    amount = (_dec(value_yuan) / YI).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = _no_negative_zero((_dec(value_yuan) / YI).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     text = f"{amount:+,.2f}" if signed else f"{amount:,.2f}"
     return f"{text} 亿元" if unit else text
 
@@ -96,7 +101,8 @@ def pp(change, digits: int = 2) -> str:
     """
     if _missing(change):
         return "—"
-    return f"{float(change) * 100:+.{digits}f} 个百分点"
+    points = round(float(change) * 100, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{points:+.{digits}f} 个百分点"
 
 
 def amount(value_yuan, line: bool, unit: bool = True, signed: bool = False) -> str:

@@ -498,7 +498,6 @@ PROGRESS_COUNT_COLUMNS: dict[str, tuple[str, str]] = {
     "actual": ("本月", "count"),
     "target": ("年度目标", "count"),
     "completion_shown": ("完成率（增量）", "pct"),
-    "time_progress": ("序时进度", "pct"),
     "progress_gap_pp": ("较序时（百分点）", "number"),
     "attainment": ("余额达成率", "pct"),
     "status": ("进度", "text"),
@@ -529,7 +528,7 @@ def progress_status(
         below = attainment is not None and not pd.isna(attainment) and float(attainment) < 1
         return "年初已达标，现低于目标" if below else "年初已达标"
     if increase is not None and not pd.isna(increase) and float(increase) < 0:
-        return f"负增长（较年初 {_change_text(unit, increase, line)}）"
+        return f"负增长 {value_text(unit, increase, signed=True, line=line)}{_unit_suffix(unit)}"
     if gap is None or pd.isna(gap):
         return "—"
     if abs(float(gap)) < 0.005:
@@ -562,7 +561,7 @@ def progress_table(overview: pd.DataFrame, line: bool = True, kind: str | None =
     frame["target_text"] = [value_text(u, v, line=line) for u, v in zip(frame["unit"], frame["target"])]
     frame["completion_shown"] = [_shown_completion(c, i) for c, i in zip(frame["completion"], frame["increase"])]
     frame["progress_gap_shown"] = [
-        None if s is None else g for s, g in zip(frame["completion_shown"], frame["progress_gap"])
+        None if s is None or pd.isna(s) else g for s, g in zip(frame["completion_shown"], frame["progress_gap"])
     ]
     frame["progress_gap_pp"] = frame["progress_gap_shown"].map(points)
     frame["status"] = [
@@ -599,6 +598,16 @@ def progress_basis_text(month: str, baseline_month: str | None, time_progress: f
     )
 
 
+def _explain_missing_bars(fig: go.Figure, labels: list, values, reasons) -> None:
+    # A row without a bar (负增长, 年初已达标, 无年初数据) says why where the bar would start.
+    missing = [(label, reason) for label, value, reason in zip(labels, values, reasons)
+               if (value is None or pd.isna(value)) and reason]
+    if missing:
+        fig.add_trace(go.Scatter(x=[0] * len(missing), y=[m[0] for m in missing], text=[m[1] for m in missing],
+                                 mode="text", textposition="middle right", textfont=dict(color="#7f7f7f"),
+                                 hoverinfo="skip", showlegend=False))
+
+
 def progress_figure(overview: pd.DataFrame) -> go.Figure:
     """Completion on the increase basis of each annual target as bars, with time progress as a dashed line.
 
@@ -623,6 +632,7 @@ def progress_figure(overview: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y}：%{text}<extra></extra>",
         )
     )
+    _explain_missing_bars(fig, list(frame["metric"]), shown, frame["status"])
     if tp is not None:
         fig.add_vline(x=tp * 100, line_dash="dash", line_color="#333",
                       annotation_text=f"序时进度 {fmt.pct(tp)}", annotation_position="top")
@@ -738,7 +748,7 @@ def ranking_table(ranking: pd.DataFrame, metric: str) -> pd.DataFrame:
     frame["ytd_text"] = [value_text(unit, v, signed=True, line=False) for v in frame["ytd_change"]]
     frame["completion_shown"] = [_shown_completion(c, i) for c, i in zip(frame["completion"], frame["increase"])]
     frame["progress_gap_shown"] = [
-        None if s is None else g for s, g in zip(frame["completion_shown"], frame["progress_gap"])
+        None if s is None or pd.isna(s) else g for s, g in zip(frame["completion_shown"], frame["progress_gap"])
     ]
     frame["progress_gap_pp"] = frame["progress_gap_shown"].map(points)
     frame["actual_pct"] = frame["actual"].map(lambda v: points(v, 2))
@@ -770,6 +780,8 @@ def ranking_figure(ranking: pd.DataFrame, metric: str) -> go.Figure:
         axis = {"元": "万元", "比率": "%"}.get(unit, unit)
     fig = go.Figure(go.Bar(x=x, y=list(frame["branch"]), orientation="h", text=text, textposition="auto",
                            marker_color="#1f77b4", name=metric, hovertemplate="%{y}：%{text}<extra></extra>"))
+    if has_target:
+        _explain_missing_bars(fig, list(frame["branch"]), x, frame["status"])
     if has_target and len(frame):
         progress = frame["time_progress"].dropna().map(float)
         if progress.nunique() == 1:

@@ -467,7 +467,7 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
                 pass
         st.stop()
     if months:
-        _month_notice(ctx, stop=needs_data)
+        _month_notice(ctx, stop=needs_data, title=f"{icon} {title}")
     return ctx
 
 
@@ -492,13 +492,19 @@ def _go_to_month(month: str) -> Callable[[], None]:
     return callback
 
 
-def _month_notice(ctx: Context, stop: bool) -> None:
-    """Say when the chosen month is partial for the scope; stop a page whose sub-branch has no data that month."""
+def _month_notice(ctx: Context, stop: bool, title: str) -> None:
+    """Say when the chosen month is partial for the scope; stop a page whose sub-branch has no data that month.
+
+    Like the demo banner, the notice stands above the page; a page that stops gets its
+    title here, since its own code does not run.
+    """
     status = ctx.status
     if status is None:
         return
     better = store.newest_complete_month(ctx.statuses, ctx.branch)
     if ctx.branch is not None and not status.has(ctx.branch):
+        if stop:
+            st.title(title)
         with st.container(border=True, key="puhui_month_notice"):
             st.warning(
                 f"{ctx.branch} 尚无 {fmt.month_label(ctx.month)}（{ctx.month}）的管户明细：本月该支行的数字无从计算，"
@@ -506,7 +512,7 @@ def _month_notice(ctx: Context, stop: bool) -> None:
                 + (f"最近有数据的月份是 {better}。" if better and better != ctx.month else ""),
                 icon="📭",
             )
-            if better and better != ctx.month and status.month != better:
+            if better and better != ctx.month:
                 st.button(f"改看 {better}", key="puhui_go_complete", on_click=_go_to_month(better))
         if stop:
             st.stop()

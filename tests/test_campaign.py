@@ -485,7 +485,7 @@ def test_page_runs_on_the_demo_bank(apptest_env, demo_facts, demo_template):
     at = AppTest.from_file(str(ROOT / "pages" / "campaign.py"), default_timeout=60).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["当前阶段"] == phase.label
+    assert metrics[f"当前阶段 · {phase.label.split(' ')[0]}"] == phase.name
     assert metrics["阶段序时进度"] == fmt.pct(campaign.time_progress(latest, phase))
     assert metrics["本阶段已举办活动"] == f"{int((acts['phase'] == phase.number).sum())} 场"
     counts = _dataframe(at, "measure", "新开户数", also="cumulative_target")

@@ -146,8 +146,12 @@ def test_target_at_or_below_the_start_of_the_year_and_a_negative_increase(messy)
     assert table.loc["线上授信户数", "status"] == "年初已达标"
     # 非授信: 40 in December, target 50, now 30: no "−100%", the fall in words.
     assert table.loc["非授信户数", "completion"] == pytest.approx(-1.0)
-    assert table.loc["非授信户数", "completion_shown"] is None
-    assert table.loc["非授信户数", "status"] == "负增长（较年初 -10 户）"
+    assert pd.isna(table.loc["非授信户数", "completion_shown"]) and pd.isna(table.loc["非授信户数", "progress_gap_pp"])
+    assert table.loc["非授信户数", "status"] == "负增长 -10 户"
+    # An amount's fall says its unit: 万元 for a sub-branch, 亿元 for the whole line.
+    assert table.loc["贷款余额", "status"] == "负增长 -1,390.00 万元"
+    line = scorecard.progress_table(queries.run(messy, "overview", {"month": "2026-10"}), line=True).set_index("metric")
+    assert line.loc["贷款余额", "status"] == "负增长 -0.07 亿元"
     fig = scorecard.progress_figure(ov)
     assert fig.data[0].x[list(fig.data[0].y).index("非授信户数")] is None
 
