@@ -24,7 +24,11 @@ ui.explain(
     "点击地图上的网格（或在下方下拉框中选择）查看网格详情。地图不加载任何互联网底图，内网可直接使用。"
 )
 
-phase = grids.phase_of(ctx.month)
+try:
+    phase = grids.phase_of(ctx.month)
+except ValueError as problem:
+    st.error(f"{problem}。请检查设置 phase_months、phase_weights、phase_names。", icon="⚠️")
+    st.stop()
 month_end = grids.month_end(ctx.month)
 cells = ctx.only_present(ctx.run("grid_cells"), "网格")
 if cells.empty:

@@ -34,7 +34,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from . import fmt, settings
+from . import fmt, phases, settings
 
 PLACE_TYPES = ("园区", "商圈", "专业市场", "产业集群", "社区", "行政村")
 CHANNEL_TYPES = ("政府渠道", "商会协会")
@@ -71,31 +71,14 @@ def month_end(month: str) -> date:
     return date(year, mon, calendar.monthrange(year, mon)[1])
 
 
-def _phase_months() -> list[tuple[int, int]]:
-    spans = []
-    for part in str(settings.get("phase_months")).split(","):
-        first, _, last = part.strip().partition("-")
-        spans.append((int(first), int(last or first)))
-    return spans
-
-
-def _phase_names() -> list[str]:
-    numerals = "一二三四五六七八九十"
-    if "phase_names" in settings.SETTINGS:
-        names = [n.strip() for n in str(settings.get("phase_names")).split(",")]
-        return [f"{numerals[i]}阶段 {n}" if i < len(numerals) else n for i, n in enumerate(names)]
-    return list(PHASE_NAMES)
-
-
 def phase_of(month: str) -> Phase:
-    """The campaign phase containing ``YYYY-MM`` (per the ``phase_months`` setting)."""
-    year, mon = (int(p) for p in month.split("-"))
-    for number, (first, last) in enumerate(_phase_months(), start=1):
-        if first <= mon <= last:
-            names = _phase_names()
-            name = names[number - 1] if number <= len(names) else f"第{number}阶段"
-            return Phase(number, name, date(year, first, 1), month_end(f"{year}-{last:02d}"))
-    raise ValueError(f"设置 phase_months 没有覆盖 {month} 所在的月份")
+    """The campaign phase containing ``YYYY-MM``: the one calendar of :mod:`puhui.phases` (setting ``phase_months``)."""
+    try:
+        phase = phases.load_calendar().phase_of(month)
+    except ValueError as problem:
+        raise ValueError(f"阶段设置有误：{problem}") from None
+    year = int(month[:4])
+    return Phase(phase.number, phase.label, phase.start_date(year), phase.end_date(year))
 
 
 def _valid_point(lon: float, lat: float) -> bool:
