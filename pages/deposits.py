@@ -220,8 +220,9 @@ ui.table(
         "status": ("对照", "text"),
         "target_share": ("来自目标客户的占比", "pct"),
         "target_group": ("目标客户（按此计入）", "text"),
-        "amount": ("余额", "wan"),
-        "target_amount": ("来自目标客户", "wan"),
+        # The scope's balance of each kind: the cards' figure, in the cards' unit.
+        "amount": ("余额", trend_unit),
+        "target_amount": ("来自目标客户", trend_unit),
         "table6": ("表6原文", "text"),
     },
 )

@@ -42,9 +42,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("query", help="运行 queries/ 下的查询"))
     p.add_argument("name", help="查询名，如 manager_mix")
-    p.add_argument("--month", type=_month)
-    p.add_argument("--branch")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="其他参数")
+    p.add_argument("--month", type=_month, help="数据月份 YYYY-MM（默认：所选范围最新的完整月份，与驾驶舱打开时相同）")
+    p.add_argument("--branch", help="支行（默认：全条线）")
+    p.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="其他参数；未给出的按设置填入（目标、阈值、阶段日历等），与驾驶舱相同",
+    )
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
 
     with_db(sub.add_parser("history", help="导入记录"))
@@ -135,11 +138,20 @@ def cmd_ingest(args) -> int:
         con.close()
 
 
-def _param_value(text: str):
-    """A ``--param`` value as the query wants it: NULL, a number, a flag, a JSON list, else text."""
+_TEXT_PARAMS = ("month", "branch", "start", "phase_start")
+
+
+def _param_value(text: str, name: str = ""):
+    """A ``--param`` value as the query wants it: NULL, a number, a flag, a JSON list, else text.
+
+    Identifiers (``*_id``), sub-branches, months and dates stay text: ``00123`` is a manager
+    number, not the integer 123.
+    """
     value = text.strip()
     if value.lower() in ("", "null", "none"):
         return None
+    if name.endswith("_id") or name in _TEXT_PARAMS:
+        return value
     if value.lower() in ("true", "false"):
         return value.lower() == "true"
     if value.startswith("["):
@@ -171,7 +183,7 @@ def cmd_query(args) -> int:
         if not sep:
             print(f"参数“{item}”应写作 名称=值（如 manager_id=M001）", file=sys.stderr)
             return EXIT_ERROR
-        params[key.strip()] = _param_value(value)
+        params[key.strip()] = _param_value(value, key.strip())
     # Read-only: a query changes nothing, and several can read one file at once.
     con = store.connect(args.db, read_only=True)
     try:

@@ -191,6 +191,11 @@ def _month_status(db: str, version: tuple[int, int], _con: duckdb.DuckDBPyConnec
     return store.month_status(_con)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _branches(db: str, version: tuple[int, int], _con: duckdb.DuckDBPyConnection) -> list[str]:
+    return store.branches(_con)
+
+
 @dataclass
 class Context:
     """What a page gets from :func:`setup`: the connection, the filters and a cached query runner.
@@ -359,7 +364,7 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
     version, last_ingest, demo = _data_state(con)
     statuses = _month_status(str(path), version, con)
     months = [s.month for s in statuses]
-    branches = store.branches(con)
+    branches = _branches(str(path), version, con)
     state, warnings, bad_month = _resolve_filters(months, branches)
 
     forced = _training_forced()

@@ -418,6 +418,17 @@ def test_a_caller_who_gives_a_parameter_gets_exactly_that(monkeypatch):
     assert calendar["phase_weights"] == [Decimal(4), Decimal(3), Decimal(3), Decimal(2)]
 
 
+def test_command_line_parameter_values():
+    from puhui import cli
+
+    assert cli._param_value("00123", "manager_id") == "00123"  # a manager number stays text
+    assert cli._param_value("10", "top_n") == 10
+    assert cli._param_value("0.05", "threshold") == Decimal("0.05")
+    assert cli._param_value("null", "top_n") is None
+    assert cli._param_value("true", "outside") is True
+    assert cli._param_value("[4, 3, 3, 2]", "phase_weights") == [4, 3, 3, 2]
+
+
 def test_campaign_progress_from_the_command_line_with_a_month(cli_and_app_dbs):
     cli_db, _ = cli_and_app_dbs
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
