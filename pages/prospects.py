@@ -19,7 +19,7 @@ ui.explain(
     f"{settings.get('target_non_credit')} 非授信** 均衡发展，缺哪类就从这些名单里补（拾遗补缺）。"
 )
 
-manager_list = prospects.managers(ctx.run, ctx.month, ctx.branch)
+manager_list = ctx.only_present(prospects.managers(ctx.run, ctx.month, ctx.branch), "客户经理")
 manager_names = {
     row.manager_id: f"{row.manager_name or row.manager_id}（{row.manager_id}"
     + ("" if ctx.branch else f" · {row.branch}")
@@ -79,10 +79,11 @@ limit = None if manager_id else int(settings.get("prospect_list_limit"))
 per_manager = None if manager_id else int(settings.get("prospect_per_manager"))
 no_loan = prospects.no_loan(ctx.run, **common, min_deposit=min_deposit, limit=limit)
 maturing = prospects.maturing(ctx.run, **common, days=int(days), limit=limit)
-coverage = prospects.coverage(ctx.run, **common)
+coverage = ctx.only_present(prospects.coverage(ctx.run, **common), None)
 gaps = prospects.gaps(ctx.run, **common, limit=limit)
 dormant = prospects.dormant(ctx.run, **common, months=int(dormant_months), limit=limit)
 balanced, candidates = prospects.balanced_growth(ctx.run, **common, min_deposit=min_deposit, per_manager=per_manager)
+balanced = ctx.only_present(balanced, None)  # a sub-branch without the month's book is not "short"
 lists_cut = {"no_loan": no_loan, "maturing": maturing, "gaps": gaps, "dormant": dormant}
 totals = {name: prospects.list_total(frame) for name, frame in lists_cut.items()}
 if ctx.training:

@@ -227,19 +227,20 @@ class Context:
         status = self.status
         return status is None or status.complete
 
-    def only_present(self, frame: pd.DataFrame, what: str, column: str = "branch") -> pd.DataFrame:
+    def only_present(self, frame: pd.DataFrame, what: str | None, column: str = "branch") -> pd.DataFrame:
         """``frame`` without the rows of sub-branches that have no customers stored in the month.
 
         A partial month's roster or grid rows of a sub-branch that has not uploaded its
         管户明细 would be ranked, averaged and flagged as if it had no customers: they are
-        left out, and a caption says which sub-branches and what.
+        left out, and a caption says which sub-branches and what (none when ``what`` is None).
         """
         status = self.status
         if status is None or status.complete or column not in frame:
             return frame
         absent = frame[column].isin(status.missing)
         if absent.any():
-            st.caption(f"本月未上传管户明细的 {missing_text(status)} 的{what}不计入。")
+            if what:
+                st.caption(f"本月未上传管户明细的 {missing_text(status)} 的{what}不计入。")
             return frame[~absent]
         return frame
 

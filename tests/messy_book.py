@@ -6,7 +6,8 @@ Not the demo bank: the things real extracts do that the demo never does.
   (D, opened in 2026: no December 2025, no year-earlier month).
 - 管户明细 for 2025-10 (a year before 2026-10), 2025-12 (the start of the year), 2026-08, 2026-10
   (its previous month 2026-09 never uploaded) and 2026-11, which only A and C have uploaded
-  (a partial latest month). Amounts in 万元 in some files, 元 in others; xlsx with title rows
+  (a partial latest month; the month's roster lists every sub-branch all the same). Amounts
+  in 万元 in some files, 元 in others; xlsx with title rows
   and a 合计 row, and GBK CSV.
 - B's loans fall below December's (a negative increase); C held more accounts at the start of
   the year than its default target (target at or below the start of the year), then fewer.
@@ -171,7 +172,10 @@ def files() -> list[tuple[str, bytes, str | None]]:
     out: list[tuple[str, bytes, str | None]] = []
     for month in MONTHS:
         present = PRESENT[month]
-        roster = [[month, m[0], m[1], m[2], m[3], m[4]] for m in ROSTER if m[2] in present]
+        # The roster comes from head office: in the partial month it lists every sub-branch,
+        # also those whose 管户明细 is not uploaded yet.
+        on_roster = BRANCHES if month == LATEST else present
+        roster = [[month, m[0], m[1], m[2], m[3], m[4]] for m in ROSTER if m[2] in on_roster]
         header = ["数据月份", "客户经理编号", "客户经理姓名", "所属支行", "团队", "岗位"]
         out.append((f"客户经理_{month}.xlsx", _xlsx("客户经理", header, roster), None))
         rows = _customer_rows(month, rng)

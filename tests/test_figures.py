@@ -280,6 +280,17 @@ def test_a_sub_branch_without_the_month_is_told_and_not_shown_empty(messy_env):
         assert at.button(key="puhui_go_complete").label == "改看 2026-10"
 
 
+def test_pages_list_no_manager_of_a_sub_branch_without_the_month(messy_env):
+    at = app_test("pages/mix.py", month="2026-11")
+    gaps = next(el.value for el in at.dataframe if "gap_total" in el.value.columns)
+    assert set(gaps["branch"]) == {A, C}
+    assert any(B in c.value and "不计入" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric}["客户经理人数"] == "3"
+    at = app_test("pages/prospects.py", month="2026-11")
+    managers = at.selectbox(key="prospect_manager").options
+    assert not any(B in option or D in option for option in managers)
+
+
 def test_the_go_to_complete_month_button(messy_env):
     at = app_test("app.py", month="2026-11", branch=B)
     at.button(key="puhui_go_complete").click().run()
@@ -290,6 +301,10 @@ def test_the_go_to_complete_month_button(messy_env):
 def test_rankings_and_averages_leave_out_sub_branches_without_the_month(messy):
     ranking = queries.run(messy, "branch_ranking", {"month": "2026-11"})
     assert set(ranking["branch"]) == {A, C}
+    # The roster lists 开发区支行's managers in November, its customers are not uploaded: the
+    # line's head count (the base of "三个1") counts only the sub-branches with data.
+    line = queries.run(messy, "overview", {"month": "2026-11"}).set_index("metric")
+    assert line.loc["客户经理人数", "actual"] == 3  # 张明, 李华 (城关), 郑洁 (埠河)
     phase = campaign.load_calendar().phase_of("2026-11")
     results = campaign.phase_results(messy, "2026-11", phase)
     assert set(results["branch"]) == {A, C}
