@@ -49,23 +49,25 @@ present as (
     where month = $month
 ),
 
+with_december as (
+    select distinct branch
+    from customers
+    where month = printf('%04d-12', cast(left($month, 4) as integer) - 1)
+),
+
 baselines as (
-    -- per sub-branch: December of the previous year, else its earliest month of the year
-    select
-        c.branch,
-        coalesce(
-            max(c.month) filter (where c.month = k.year_start_month),
-            min(c.month) filter (where c.month > k.year_start_month)
-        ) as baseline_month
-    from (
-        select distinct branch, month
-        from customers
-        where
-            month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
-            and month <= $month
-    ) as c
-    cross join calendar as k
-    semi join present as p on p.branch = c.branch
+    -- per sub-branch: December of the previous year when stored, else its earliest month of
+    -- the year (looked up only for the sub-branches without December: usually none)
+    select p.branch, printf('%04d-12', cast(left($month, 4) as integer) - 1) as baseline_month
+    from present as p
+    semi join with_december as d on d.branch = p.branch
+    union all
+    select c.branch, min(c.month) as baseline_month
+    from customers as c
+    semi join (select branch from present anti join with_december using (branch)) as late on late.branch = c.branch
+    where
+        c.month >= left($month, 4) || '-01'
+        and c.month <= $month
     group by c.branch
 ),
 
@@ -87,7 +89,7 @@ customer_rows as (
         + coalesce(c.dep_margin, 0) + coalesce(c.dep_savings, 0) as deposits,
         coalesce(c.overdue, 0) as overdue
     from customers as c
-    semi join present as p on p.branch = c.branch
+    -- Constants only (the row groups of other months are skipped); fallback baselines below.
     where
         c.month in (
             $month,
@@ -95,13 +97,53 @@ customer_rows as (
             printf('%04d-12', cast(left($month, 4) as integer) - 1),
             strftime(cast($month || '-01' as date) - interval 12 month, '%Y-%m')
         )
-        or (c.month >= left($month, 4) || '-01' and c.month < $month and c.month in (select baseline_month from baselines))
+    union all
+    select
+        c.month,
+        c.manager_id,
+        c.branch,
+        coalesce(
+            c.segment,
+            case
+                when c.loan_offline > 0 then '线下授信'
+                when c.loan_online > 0 then '线上授信'
+                else '非授信'
+            end
+        ) as segment,
+        coalesce(c.loan_offline, 0) + coalesce(c.loan_online, 0) as loans,
+        coalesce(c.dep_settlement, 0) + coalesce(c.dep_pure, 0)
+        + coalesce(c.dep_margin, 0) + coalesce(c.dep_savings, 0) as deposits,
+        coalesce(c.overdue, 0) as overdue
+    from customers as c
+    inner join baselines as b on c.branch = b.branch and c.month = b.baseline_month
+    where
+        c.month >= left($month, 4) || '-01'
+        and c.month < strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m')
+),
+
+by_manager as (
+    -- One pass over the customer rows: per month, sub-branch and manager; everything below
+    -- works on these few rows. Only sub-branches with data in $month count (like for like).
+    select
+        r.month,
+        r.branch,
+        r.manager_id,
+        count(*) as accounts,
+        count(*) filter (where r.segment = '线下授信') as offline_credit,
+        count(*) filter (where r.segment = '线上授信') as online_credit,
+        count(*) filter (where r.segment = '非授信') as non_credit,
+        sum(r.loans) as loans,
+        sum(r.deposits) as deposits,
+        sum(r.overdue) as overdue
+    from customer_rows as r
+    semi join present as p on p.branch = r.branch
+    group by r.month, r.branch, r.manager_id
 ),
 
 roles as (
     select month, manager_id, any_value(role) as role
     from managers
-    where month in (select distinct month from customer_rows)
+    where month in (select distinct month from by_manager)
     group by month, manager_id
 ),
 
@@ -109,9 +151,9 @@ people as (
     select m.month, m.manager_id, m.branch
     from managers as m
     semi join present as p on p.branch = m.branch
-    where m.month in (select distinct month from customer_rows)
+    where m.month in (select distinct month from by_manager)
     union
-    select month, manager_id, branch from customer_rows
+    select month, manager_id, branch from by_manager
 ),
 
 staff as (
@@ -128,14 +170,14 @@ totals as (
     select
         month,
         branch,
-        count(*) as accounts,
-        count(*) filter (where segment = '线下授信') as offline_credit,
-        count(*) filter (where segment = '线上授信') as online_credit,
-        count(*) filter (where segment = '非授信') as non_credit,
+        sum(accounts) as accounts,
+        sum(offline_credit) as offline_credit,
+        sum(online_credit) as online_credit,
+        sum(non_credit) as non_credit,
         sum(loans) as loans,
         sum(deposits) as deposits,
         sum(overdue) as overdue
-    from customer_rows
+    from by_manager
     group by month, branch
 ),
 

@@ -204,12 +204,19 @@ counts_long as (
 ),
 
 baseline as (
-    select
-        coalesce(
-            max(month) filter (where month = printf('%04d-12', cast(left($month, 4) as integer) - 1)),
-            min(month) filter (where month >= left($month, 4) || '-01')
-        ) as baseline_month
-    from counts_by_month
+    -- as on the overview: December of the previous year when stored in scope, else the
+    -- earliest month of the year (the first month from that December to $month)
+    select max(month) as baseline_month
+    from (
+        select month
+        from customers
+        where
+            ($branch is null or branch = $branch)
+            and month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
+            and month <= $month
+        order by month
+        limit 1
+    )
 ),
 
 phase_refs as (

@@ -61,23 +61,20 @@ present as (
     where month = $month and ($branch is null or branch = $branch)
 ),
 
-months_this_year as (
-    select distinct c.month
-    from customers as c
-    semi join present as p on p.branch = c.branch
-    where
-        c.month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
-        and c.month <= $month
-),
-
 baseline as (
-    select
-        coalesce(
-            max(y.month) filter (where y.month = c.year_start_month),
-            min(y.month) filter (where y.month > c.year_start_month)
-        ) as baseline_month
-    from months_this_year as y
-    cross join calendar as c
+    -- December of the previous year when stored in scope, else the earliest month of the
+    -- year: the first month from that December to $month (a top-1 that skips row groups)
+    select max(month) as baseline_month
+    from (
+        select month
+        from customers
+        where
+            ($branch is null or branch = $branch)
+            and month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
+            and month <= $month
+        order by month
+        limit 1
+    )
 ),
 
 customer_rows as (
@@ -98,22 +95,64 @@ customer_rows as (
         + coalesce(c.dep_margin, 0) + coalesce(c.dep_savings, 0) as deposits,
         coalesce(c.overdue, 0) as overdue
     from customers as c
-    semi join present as p on p.branch = c.branch
-    -- A plain list of values lets DuckDB skip the other months' row groups.
+    -- A plain list of constants lets DuckDB skip the other months' row groups (a subquery in
+    -- the list would not); the rare fallback baseline month is joined in below.
     where
-        c.month in (
+        ($branch is null or c.branch = $branch)
+        and c.month in (
             $month,
             strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'),
             printf('%04d-12', cast(left($month, 4) as integer) - 1),
-            strftime(cast($month || '-01' as date) - interval 12 month, '%Y-%m'),
-            (select baseline_month from baseline)
+            strftime(cast($month || '-01' as date) - interval 12 month, '%Y-%m')
         )
+    union all
+    select
+        c.month,
+        c.manager_id,
+        c.branch,
+        coalesce(
+            c.segment,
+            case
+                when c.loan_offline > 0 then '线下授信'
+                when c.loan_online > 0 then '线上授信'
+                else '非授信'
+            end
+        ) as segment,
+        coalesce(c.loan_offline, 0) + coalesce(c.loan_online, 0) as loans,
+        coalesce(c.dep_settlement, 0) + coalesce(c.dep_pure, 0)
+        + coalesce(c.dep_margin, 0) + coalesce(c.dep_savings, 0) as deposits,
+        coalesce(c.overdue, 0) as overdue
+    from customers as c
+    inner join baseline as b on c.month = b.baseline_month
+    where
+        ($branch is null or c.branch = $branch)
+        and c.month >= left($month, 4) || '-01'
+        and c.month < strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m')
+),
+
+by_manager as (
+    -- One pass over the customer rows: per month, sub-branch and manager; everything below
+    -- works on these few rows. Only sub-branches with data in $month count (like for like).
+    select
+        r.month,
+        r.branch,
+        r.manager_id,
+        count(*) as accounts,
+        count(*) filter (where r.segment = '线下授信') as offline_credit,
+        count(*) filter (where r.segment = '线上授信') as online_credit,
+        count(*) filter (where r.segment = '非授信') as non_credit,
+        sum(r.loans) as loans,
+        sum(r.deposits) as deposits,
+        sum(r.overdue) as overdue
+    from customer_rows as r
+    semi join present as p on p.branch = r.branch
+    group by r.month, r.branch, r.manager_id
 ),
 
 roles as (
     select month, manager_id, any_value(role) as role
     from managers
-    where month in (select distinct month from customer_rows)
+    where month in (select distinct month from by_manager)
     group by month, manager_id
 ),
 
@@ -121,9 +160,9 @@ people as (
     select m.month, m.manager_id, m.branch
     from managers as m
     semi join present as p on p.branch = m.branch
-    where m.month in (select distinct month from customer_rows)
+    where m.month in (select distinct month from by_manager)
     union
-    select month, manager_id, branch from customer_rows
+    select month, manager_id, branch from by_manager
 ),
 
 staff as (
@@ -139,14 +178,14 @@ staff as (
 totals as (
     select
         month,
-        count(*) as accounts,
-        count(*) filter (where segment = '线下授信') as offline_credit,
-        count(*) filter (where segment = '线上授信') as online_credit,
-        count(*) filter (where segment = '非授信') as non_credit,
+        sum(accounts) as accounts,
+        sum(offline_credit) as offline_credit,
+        sum(online_credit) as online_credit,
+        sum(non_credit) as non_credit,
         sum(loans) as loans,
         sum(deposits) as deposits,
         sum(overdue) as overdue
-    from customer_rows
+    from by_manager
     group by month
 ),
 
