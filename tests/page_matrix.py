@@ -1,17 +1,21 @@
 """Running every page over a book's months, scopes and training modes, in worker processes.
 
 The page matrix is hundreds of script runs; AppTest runs them one at a time in one process,
-so the two books' pages are spread over worker processes, each on its own copy of each book
-(a DuckDB file is opened by one process at a time). ``tests/test_page_matrix.py`` holds the tests.
+so the (book, page) tasks are shared out over worker processes, each a plain
+``python tests/page_matrix.py`` on its own copies of the books (a DuckDB file is opened by one
+process at a time). A plain process rather than multiprocessing: after AppTest has run a
+page, ``__main__`` is that page, and a spawned worker would run it again on start-up.
+``tests/test_page_matrix.py`` holds the tests.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).absolute().parent.parent
@@ -21,8 +25,8 @@ RAW_MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|NaT|None|<NA>)(?![A-Za-z])")
 _copies: dict[str, str] = {}
 
 
-def _init_worker(templates: dict[str, str], folder: str) -> None:
-    """In a worker: its own copy of each book, training mode not forced."""
+def _own_copies(templates: dict[str, str], folder: str) -> None:
+    """This worker's own copy of each book, training mode not forced."""
     own = Path(folder) / f"worker-{os.getpid()}"
     own.mkdir(parents=True, exist_ok=True)
     for book, template in templates.items():
@@ -89,13 +93,33 @@ def walk(task: tuple[str, str, list[str], list[str]]) -> tuple[str, str, list[st
 
 def run_matrix(templates: dict[str, str], shapes: dict[str, tuple[list[str], list[str]]], pages: list[str], folder: Path,
                workers: int = 2) -> dict[tuple[str, str], tuple[list[str], int]]:
-    """Every (book, page) walked in ``workers`` processes: {(book, page): (failures, runs)}."""
+    """Every (book, page) walked, shared out over ``workers`` processes: {(book, page): (failures, runs)}."""
     tasks = [(book, rel, *shapes[book]) for book in templates for rel in pages]
-    # Longest first: the pool stays busy to the end.
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=get_context("spawn"),
-        initializer=_init_worker,
-        initargs=({k: str(v) for k, v in templates.items()}, str(folder)),
-    ) as pool:
-        return {(book, rel): (failures, runs) for book, rel, failures, runs in pool.map(walk, tasks)}
+    shares = [tasks[i::workers] for i in range(workers)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    env.pop("PUHUI_TRAINING_MODE", None)
+    running = []
+    for i, share in enumerate(shares):
+        order = Path(folder) / f"tasks-{i}.json"
+        order.write_text(json.dumps({"templates": {k: str(v) for k, v in templates.items()}, "folder": str(folder),
+                                     "tasks": share}, ensure_ascii=False), encoding="utf-8")
+        answer = Path(folder) / f"results-{i}.json"
+        log = open(Path(folder) / f"worker-{i}.log", "wb")
+        running.append((subprocess.Popen([sys.executable, __file__, str(order), str(answer)], cwd=ROOT, env=env,
+                                         stdout=log, stderr=subprocess.STDOUT), answer, log))
+    results = {}
+    for process, answer, log in running:
+        code = process.wait()
+        log.close()
+        if code != 0 or not answer.exists():
+            raise RuntimeError(f"页面矩阵的工作进程出错（退出码 {code}），日志：{log.name}")
+        for book, rel, failures, runs in json.loads(answer.read_text(encoding="utf-8")):
+            results[(book, rel)] = (failures, runs)
+    return results
+
+
+if __name__ == "__main__":
+    order = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    _own_copies(order["templates"], order["folder"])
+    done = [walk(tuple(task)) for task in order["tasks"]]
+    Path(sys.argv[2]).write_text(json.dumps(done, ensure_ascii=False), encoding="utf-8")
