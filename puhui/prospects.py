@@ -293,7 +293,9 @@ def _candidates_for(short: list[str], pool_no_loan: pd.DataFrame, pool_payroll: 
     frames = []
     credit_short = [s for s in short if s in (SEGMENT_OFFLINE, SEGMENT_ONLINE)]
     if credit_short:
-        firms = pool_no_loan["customer_kind"].map(is_firm).astype(bool)
+        firms = (
+            pool_no_loan["_firm"] if "_firm" in pool_no_loan else pool_no_loan["customer_kind"].map(is_firm).astype(bool)
+        )
         for segment in credit_short:
             if len(credit_short) == 2:
                 # Short of both: firms go for an offline loan, the others for an online one.
@@ -304,7 +306,7 @@ def _candidates_for(short: list[str], pool_no_loan: pd.DataFrame, pool_payroll: 
     if SEGMENT_NON_CREDIT in short:
         chosen = pool_payroll.assign(reasons="未代发工资")
         frames.append(chosen.assign(segment=SEGMENT_NON_CREDIT, source=CANDIDATE_SOURCES[SEGMENT_NON_CREDIT][0]))
-    frames = [f for f in frames if len(f)]
+    frames = [f.drop(columns="_firm", errors="ignore") for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
@@ -356,54 +358,6 @@ def balanced_growth(
     pool = no_loan(run, month, branch, manager_id, min_deposit, per_manager=per_manager)
     gap_list = gaps(run, month, branch, manager_id, payroll_deposit, cash_mgmt_deposit, per_manager=per_manager)
     payroll_pool = gap_list[gap_list["gap_payroll"].fillna(False).astype(bool)]
-
-    summary_rows, candidate_frames = [], []
-    for _, manager in mix.iterrows():
-        short = [
-            segment
-            for segment, (_, _, gap_col) in SEGMENT_COLUMNS.items()
-            if pd.notna(manager.get(gap_col)) and manager.get(gap_col) > 0
-        ]
-        if not short:
-            continue
-        focus = focus_segment(manager)
-        mine = (pool["manager_id"] == manager["manager_id"]) & (pool["branch"] == manager["branch"])
-        mine_payroll = (payroll_pool["manager_id"] == manager["manager_id"]) & (
-            payroll_pool["branch"] == manager["branch"]
-        )
-        found = _candidates_for(short, pool[mine], payroll_pool[mine_payroll])
-        focus_candidates = found[found["segment"] == focus] if found is not None else None
-        names = (
-            "、".join(str(n) for n in focus_candidates["customer_name"].head(limit))
-            if focus_candidates is not None
-            else ""
-        )
-        summary_rows.append(
-            {
-                "manager_id": manager["manager_id"],
-                "manager_name": manager["manager_name"],
-                "branch": manager["branch"],
-                "offline_credit": manager["offline_credit"],
-                "online_credit": manager["online_credit"],
-                "non_credit": manager["non_credit"],
-                "gap_offline": manager["gap_offline"],
-                "gap_online": manager["gap_online"],
-                "gap_non_credit": manager["gap_non_credit"],
-                "short_segments": "、".join(short),
-                "focus_segment": focus,
-                "approach": CANDIDATE_SOURCES[focus][1] if focus else "",
-                "candidate_count": _candidate_count(
-                    focus, short, pool[mine], payroll_pool[mine_payroll], focus_candidates, per_manager
-                ),
-                "candidate_names": names,
-            }
-        )
-        if found is not None:
-            found = found.assign(manager_id=manager["manager_id"], manager_name=manager["manager_name"])
-            found["focus"] = found["segment"] == focus
-            candidate_frames.append(found)
-
-    summary = pd.DataFrame(summary_rows, columns=[*_SUMMARY_COLUMNS])
     candidate_cols = [
         "manager_id",
         "manager_name",
@@ -418,8 +372,104 @@ def balanced_growth(
         "reasons",
         "phone",
     ]
-    if candidate_frames:
-        candidates = pd.concat(candidate_frames, ignore_index=True)[candidate_cols]
+    keys = ["manager_id", "branch"]
+    # Who is short of what, one row per manager; the candidates for all of them at once below
+    # (one filter per segment over the whole pool, not one per manager: a bank has hundreds).
+    shorts = []
+    for _, manager in mix.iterrows():
+        short = [
+            segment
+            for segment, (_, _, gap_col) in SEGMENT_COLUMNS.items()
+            if pd.notna(manager.get(gap_col)) and manager.get(gap_col) > 0
+        ]
+        if short:
+            shorts.append({**manager.to_dict(), "short": short, "focus_segment": focus_segment(manager)})
+    flags = pd.DataFrame(shorts, columns=[*mix.columns, "short", "focus_segment"])
+    flags["off"] = flags["short"].map(lambda short: SEGMENT_OFFLINE in short).astype(bool)
+    flags["on"] = flags["short"].map(lambda short: SEGMENT_ONLINE in short).astype(bool)
+    flags["non"] = flags["short"].map(lambda short: SEGMENT_NON_CREDIT in short).astype(bool)
+    wanted = flags[[*keys, "manager_name", "focus_segment", "off", "on", "non"]]
+
+    def joined(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.drop(columns=["manager_name"], errors="ignore").merge(wanted, on=keys, how="inner")
+
+    credit = joined(pool.assign(_firm=pool["customer_kind"].map(is_firm).astype(bool)))
+    both = credit["off"] & credit["on"]
+    parts = [
+        # Short of both: firms go for an offline loan, the others for an online one.
+        credit[credit["off"] & (~both | credit["_firm"])].assign(
+            segment=SEGMENT_OFFLINE, source=CANDIDATE_SOURCES[SEGMENT_OFFLINE][0]
+        ),
+        credit[credit["on"] & (~both | ~credit["_firm"])].assign(
+            segment=SEGMENT_ONLINE, source=CANDIDATE_SOURCES[SEGMENT_ONLINE][0]
+        ),
+    ]
+    payroll = joined(payroll_pool)
+    parts.append(
+        payroll[payroll["non"]].assign(
+            reasons="未代发工资", segment=SEGMENT_NON_CREDIT, source=CANDIDATE_SOURCES[SEGMENT_NON_CREDIT][0]
+        )
+    )
+    parts = [part for part in parts if len(part)]
+    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*candidate_cols, "focus_segment"])
+    found["focus"] = found["segment"] == found["focus_segment"]
+    focus_rows = found[found["focus"]]
+    names = (
+        focus_rows.groupby(keys, sort=False, dropna=False)["customer_name"]
+        .agg(lambda values: "、".join(str(v) for v in values.head(limit)))
+        .to_dict()
+    )
+    focus_counts = focus_rows.groupby(keys, sort=False, dropna=False).size().to_dict()
+    # With per_manager the pools hold only each manager's first rows; their count columns
+    # keep the whole book's counts.
+    totals = (
+        pool.groupby(keys, sort=False, dropna=False)[["manager_total", "manager_firms"]].first().to_dict("index")
+        if per_manager is not None and len(pool)
+        else {}
+    )
+    payroll_totals = (
+        payroll_pool.groupby(keys, sort=False, dropna=False)["manager_payroll"].first().to_dict()
+        if per_manager is not None and len(payroll_pool)
+        else {}
+    )
+
+    summary_rows = []
+    for manager in flags.itertuples(index=False):
+        key, focus, short = (manager.manager_id, manager.branch), manager.focus_segment, manager.short
+        if focus is None or key not in focus_counts:
+            count = 0
+        elif per_manager is None:
+            count = focus_counts[key]
+        elif focus == SEGMENT_NON_CREDIT:
+            count = int(payroll_totals.get(key, 0))
+        else:
+            total, firms = (int(v) for v in totals.get(key, {"manager_total": 0, "manager_firms": 0}).values())
+            if SEGMENT_OFFLINE in short and SEGMENT_ONLINE in short:
+                count = firms if focus == SEGMENT_OFFLINE else total - firms
+            else:
+                count = total
+        summary_rows.append(
+            {
+                "manager_id": manager.manager_id,
+                "manager_name": manager.manager_name,
+                "branch": manager.branch,
+                "offline_credit": manager.offline_credit,
+                "online_credit": manager.online_credit,
+                "non_credit": manager.non_credit,
+                "gap_offline": manager.gap_offline,
+                "gap_online": manager.gap_online,
+                "gap_non_credit": manager.gap_non_credit,
+                "short_segments": "、".join(short),
+                "focus_segment": focus,
+                "approach": CANDIDATE_SOURCES[focus][1] if focus else "",
+                "candidate_count": count,
+                "candidate_names": names.get(key, ""),
+            }
+        )
+
+    summary = pd.DataFrame(summary_rows, columns=[*_SUMMARY_COLUMNS])
+    if len(found):
+        candidates = found[candidate_cols]
         order = {s: i for i, s in enumerate(SEGMENTS)}
         candidates = candidates.sort_values(
             ["branch", "manager_id", "focus", "segment", "deposits", "customer_id"],
