@@ -110,6 +110,35 @@ def messy_apptest_db(messy_template, tmp_path_factory) -> Path:
     return copy_db(messy_template, tmp_path_factory.mktemp("messy_apptest") / "messy.duckdb")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def page_matrix_run(request, tmp_path_factory):
+    """The page matrix (tests/test_page_matrix.py) running in background workers from the session's start.
+
+    Hundreds of page runs: started first, at a lower priority, they use the core the other
+    tests leave idle; the matrix's tests wait for their results. Nothing starts when no
+    matrix test is selected.
+    """
+    if not any(item.path.name == "test_page_matrix.py" for item in request.session.items):
+        yield None
+        return
+    from page_matrix import MatrixRun
+
+    from puhui import store, ui
+
+    templates = {"messy": request.getfixturevalue("messy_template"), "demo": request.getfixturevalue("demo_template")}
+    shapes = {}
+    for book, path in templates.items():
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            shapes[book] = (store.months(con), store.branches(con))
+        finally:
+            con.close()
+    run = MatrixRun(templates, shapes, [rel for rel, _, _ in ui.PAGES], tmp_path_factory.mktemp("matrix"))
+    run.shapes = shapes
+    yield run
+    run.stop()
+
+
 def copy_db(template: Path, target: Path) -> Path:
     """A private copy of a database file (a server or AppTest then owns it alone)."""
     target.parent.mkdir(parents=True, exist_ok=True)

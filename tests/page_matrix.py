@@ -91,31 +91,65 @@ def walk(task: tuple[str, str, list[str], list[str]]) -> tuple[str, str, list[st
     return book, rel, failures, runs
 
 
-def run_matrix(templates: dict[str, str], shapes: dict[str, tuple[list[str], list[str]]], pages: list[str], folder: Path,
-               workers: int = 2) -> dict[tuple[str, str], tuple[list[str], int]]:
-    """Every (book, page) walked, shared out over ``workers`` processes: {(book, page): (failures, runs)}."""
-    tasks = [(book, rel, *shapes[book]) for book in templates for rel in pages]
-    shares = [tasks[i::workers] for i in range(workers)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
-    env.pop("PUHUI_TRAINING_MODE", None)
-    running = []
-    for i, share in enumerate(shares):
-        order = Path(folder) / f"tasks-{i}.json"
-        order.write_text(json.dumps({"templates": {k: str(v) for k, v in templates.items()}, "folder": str(folder),
-                                     "tasks": share}, ensure_ascii=False), encoding="utf-8")
-        answer = Path(folder) / f"results-{i}.json"
-        log = open(Path(folder) / f"worker-{i}.log", "wb")
-        running.append((subprocess.Popen([sys.executable, __file__, str(order), str(answer)], cwd=ROOT, env=env,
-                                         stdout=log, stderr=subprocess.STDOUT), answer, log))
-    results = {}
-    for process, answer, log in running:
-        code = process.wait()
-        log.close()
-        if code != 0 or not answer.exists():
-            raise RuntimeError(f"页面矩阵的工作进程出错（退出码 {code}），日志：{log.name}")
-        for book, rel, failures, runs in json.loads(answer.read_text(encoding="utf-8")):
-            results[(book, rel)] = (failures, runs)
-    return results
+def _worker_start() -> None:
+    """In a worker: a lower priority (the suite's own tests go first), and die with pytest."""
+    os.nice(10)
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class MatrixRun:
+    """The matrix's workers, started at once; :meth:`results` waits for them.
+
+    The (book, page) tasks are shared out over ``workers`` processes at a lower priority, so
+    that a session can start them first and let them use the cores its other tests leave idle.
+    """
+
+    def __init__(self, templates: dict[str, str], shapes: dict[str, tuple[list[str], list[str]]], pages: list[str],
+                 folder: Path, workers: int = 2):
+        tasks = [(book, rel, *shapes[book]) for book in templates for rel in pages]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+        env.pop("PUHUI_TRAINING_MODE", None)
+        self.running = []
+        for i in range(workers):
+            order = Path(folder) / f"tasks-{i}.json"
+            order.write_text(
+                json.dumps({"templates": {k: str(v) for k, v in templates.items()}, "folder": str(folder),
+                            "tasks": tasks[i::workers]}, ensure_ascii=False),
+                encoding="utf-8",
+            )
+            answer, log_path = Path(folder) / f"results-{i}.json", Path(folder) / f"worker-{i}.log"
+            with open(log_path, "wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, __file__, str(order), str(answer)], cwd=ROOT, env=env,
+                    stdout=log, stderr=subprocess.STDOUT,
+                    preexec_fn=_worker_start if sys.platform.startswith("linux") else None,
+                )
+            self.running.append((process, answer, log_path))
+        self._results: dict | None = None
+
+    def results(self) -> dict[tuple[str, str], tuple[list[str], int]]:
+        """{(book, page): (failures, runs)} once every worker is done."""
+        if self._results is None:
+            results = {}
+            for process, answer, log_path in self.running:
+                code = process.wait()
+                if code != 0 or not answer.exists():
+                    raise RuntimeError(f"页面矩阵的工作进程出错（退出码 {code}），日志：{log_path}")
+                for book, rel, failures, runs in json.loads(answer.read_text(encoding="utf-8")):
+                    results[(book, rel)] = (failures, runs)
+            self._results = results
+        return self._results
+
+    def stop(self) -> None:
+        """End workers still running (a session cut short), by their own process ids."""
+        for process, _, _ in self.running:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
 
 
 if __name__ == "__main__":
