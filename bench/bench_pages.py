@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from pathlib import Path
 
 # Not resolved: the project root is the folder holding this bench/ folder as given (as in tests/conftest.py).
@@ -536,6 +537,7 @@ class Traffic:
         self.frames: list[tuple[float, int, str, str | None]] = []  # (perf_counter, bytes, kind, element key)
         self.finished: list[tuple[float, int]] = []  # (perf_counter, ScriptFinishedStatus)
         self.sent_bytes = 0
+        self.deflated: list[int] = []
         self.responses: list = []
         page.on("websocket", self._on_websocket)
         page.on("response", lambda response: self.responses.append(response))
@@ -563,6 +565,8 @@ class Traffic:
             except Exception:  # noqa: BLE001 - an unparsable frame still counts as bytes
                 kind = "unparsed"
         self.frames.append((now, len(data), kind, key))
+        # What permessage-deflate (server.enableWebsocketCompression) would put on the wire, roughly.
+        self.deflated.append(len(zlib.compress(data, 6)))
 
     def mark(self) -> tuple[int, int, int]:
         """Positions to count from for the next step."""
@@ -588,6 +592,7 @@ class Traffic:
         websocket = sum(by_kind.values())
         return {
             "ws_bytes": websocket,
+            "ws_bytes_deflated": sum(self.deflated[mark[0] :]),
             "http_bytes": http,
             "total_bytes": websocket + http,
             "http_unsized": unsized,
@@ -779,6 +784,7 @@ class BrowserBench:
                 + after.get("RecalcStyleDuration", 0) - before.get("RecalcStyleDuration", 0), 3
             ),
             "server_cpu_s": round(cpu_after - cpu_before, 2),
+            "server_rss_mb": round(self.watch.rss_kb() / 1024),
             "runs": len(self.traffic.finished) - mark[1],
             **self.traffic.since(mark),
             "exceptions": [p[:300] for p in problems],
@@ -1077,6 +1083,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=600, help="timeout of one run or browser step, seconds")
     parser.add_argument("--profile", action="store_true", help="also profile each page's AppTest runs with pyinstrument (on the biggest bank measured)")
+    parser.add_argument("--server-option", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                        help="a Streamlit config option for the server (e.g. global.maxCachedMessageAge=50), repeatable")
     parser.add_argument("--rebuild", action="store_true", help="build the demo banks anew")
     parser.add_argument("--builds", type=Path, default=OUT, help="where demo banks are kept (default bench/out/)")
     parser.add_argument("--out", type=Path, default=OUT / "pages.json", help="the JSON results file")
@@ -1132,6 +1140,15 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  · {label} first {figures['first_s']:.2f} s, warm {figures['warm_median_s']:.2f} s, "
                           f"cleared {figures['cleared_s']:.2f} s", flush=True)
 
+    for option in args.server_option:
+        # Streamlit reads every config option from STREAMLIT_<SECTION>_<NAME>; the server inherits our environment.
+        name, _, value = option.partition("=")
+        if not value or "." not in name:
+            parser.error(f"--server-option wants SECTION.NAME=VALUE, got {option!r}")
+        from streamlit.config_option import ConfigOption
+
+        os.environ[ConfigOption(name, description="", default_val=None).env_var] = value
+    report["server_options"] = args.server_option
     if browser_on != "none":
         build = report["builds"][browser_on]
         print(f"Chromium · {browser_on}", flush=True)
