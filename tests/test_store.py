@@ -35,7 +35,7 @@ def test_clear_demo_keeps_uploaded_rows(tmp_path):
         ["R1", "真实客户", "X9", "本行支行", "1.5"],
     ])
     plan = ingest.analyse([("真实_2026-11.csv", data)], con)
-    ingest.commit(plan, con)
+    ingest.commit(plan, con, confirmed=True)  # no 管户类型 nor loans: confirmed as 非授信
     assert store.real_ingests(con) == 1
     removed = store.clear_demo(con)
     assert removed > 300
