@@ -103,15 +103,28 @@ class Plan:
         return sum(s.bad_rows for s in self.sheets)
 
 
+PREVIEW_KINDS = {contract.AMOUNT: "wan", contract.SHARE: "pct", contract.DATE: "date"}
+
+
 def _label_frame(con: duckdb.DuckDBPyConnection, clean: Clean, limit: int = 20) -> pd.DataFrame:
+    """The first good rows with Chinese headers: amounts in yuan (the page shows them in 万元), flags as 是/否."""
     table = clean.table
     cols = [c for c in table.columns if c.name in clean.header.columns or (c.name == "segment" and table.name == "customers")]
     names = (["month"] if table.kind == "snapshot" else []) + [c.name for c in cols]
     frame = con.execute(
         f"select {', '.join(names)} from {clean.relation} where not _bad order by _row limit {int(limit)}"
     ).df()
-    labels = {"month": "数据月份", **{c.name: c.label + ("(元)" if c.type == contract.AMOUNT else "") for c in cols}}
+    for col in cols:
+        if col.type == contract.FLAG:
+            frame[col.name] = frame[col.name].map(lambda v: "" if v is None or pd.isna(v) else ("是" if v else "否")).astype(object)
+    labels = {"month": "数据月份", **{c.name: c.label for c in cols}}
     return frame.rename(columns=labels)
+
+
+def preview_columns(report: SheetReport) -> dict[str, tuple[str, str]]:
+    """How the upload page shows a preview's columns: ``{表头: (表头, kind)}``, amounts as ``wan``."""
+    kinds = {c.label: PREVIEW_KINDS.get(c.type, "text") for c in contract.TABLES[report.table].columns}
+    return {name: (name, kinds.get(name, "text")) for name in report.preview.columns}
 
 
 def analyse(
