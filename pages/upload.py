@@ -99,7 +99,9 @@ def show_results() -> None:
         where = safe(f"{result['file']}" + (f" · {result['sheet']}" if result.get("sheet") else ""))
         label = result.get("table_label") or contract.TABLES[result["table"]].label
         months = "、".join(result["months"])
-        if result.get("unchanged"):
+        if not result["rows"]:
+            st.warning(f"{where}：{label}没有正确的行可导入（错误行已跳过），未作改动。", icon="⚠️")
+        elif result.get("unchanged"):
             held = f"（导入编号 {result['ingest_id']}）" if result.get("ingest_id") else ""
             st.info(f"{where}：{label} {months} 与已导入的内容相同，未作改动{held}。", icon="ℹ️")
         else:
