@@ -319,24 +319,24 @@ def store_batch(con: duckdb.DuckDBPyConnection, groups: list[tuple[str, list[She
                 slots.params,
             ).fetchall()
         )
-        # A slot whose row count changes differs; only slots of equal counts are compared row by row.
+        # A slot whose row count changes differs. Slots of equal counts are compared by a content
+        # fingerprint: two independent 64-bit row hashes summed over the slot (a multiset hash),
+        # computed on the stored types so that 5 and 5::bigint hash alike.
         differing = {slot for slot, n in slot_rows.items() if before.get(slot, 0) != n}
         alike = _stage_slots(con, "_store_alike", sorted(set(slot_rows) - differing))
         if alike.periods:
-            differing |= {
-                (p, b)
-                for p, b in con.execute(
-                    f"""with new_rows as (select {period} as _p, {branch} as _b, {cols} from {stage}
-                                          where {_in_slots(table, alike)}),
-                             old_rows as (select {period} as _p, {branch} as _b, {cols} from {table.name}
-                                          where {_in_slots(table, alike)})
-                        select distinct _p, _b from (
-                            (select * from new_rows except all select * from old_rows)
-                            union all
-                            (select * from old_rows except all select * from new_rows))""",
-                    alike.params,
-                ).fetchall()
-            }
+            typed = ", ".join(f"cast({c} as {t})" for c, t in contract.stored_columns(table) if c != "ingest_id")
+            fingerprint = f"sum(hash({typed})::hugeint), sum(hash(hash({typed}))::hugeint)"
+            prints = {}
+            for side, source in (("new", stage), ("old", table.name)):
+                prints[side] = {
+                    (p, b): rest
+                    for p, b, *rest in con.execute(
+                        f"select {period}, {branch}, {fingerprint} from {source} where {_in_slots(table, alike)} group by all",
+                        alike.params,
+                    ).fetchall()
+                }
+            differing |= {slot for slot in zip(alike.periods, alike.branches) if prints["new"].get(slot) != prints["old"].get(slot)}
         tops = _top_batches(con, table_name, slot_files)
         for (p, b), sheet_indexes in sorted(slot_files.items()):
             files = [sheets[i].file_name for i in sheet_indexes]
