@@ -131,6 +131,10 @@ def analyse(files: list[tuple[str, bytes]], con: duckdb.DuckDBPyConnection, mont
     for clean, sha in cleans:
         _mark_bad(con, clean, [p for p in problems if p.level == LEVEL_ROW and p.file == clean.file and p.sheet == clean.sheet])
         _finish(con, clean)
+        if clean.rows == 0 and clean.bad_rows == 0:  # a header and nothing under it: nothing to replace
+            where = f"工作表“{clean.sheet}”" if clean.sheet else "文件"
+            problems.append(Problem(clean.file, clean.sheet, None, None, f"{where}只有表头，没有数据行", LEVEL_INFO))
+            continue
         if any(p.level == LEVEL_ERROR and p.file == clean.file and p.sheet == clean.sheet for p in problems):
             refused = True
         reports.append(
@@ -152,6 +156,8 @@ def analyse(files: list[tuple[str, bytes]], con: duckdb.DuckDBPyConnection, mont
                 clean.relation,
             )
         )
+    if cleans and not reports and not refused:
+        problems.append(Problem(cleans[0][0].file, "", None, None, "文件中没有数据行（只有表头），没有可导入的内容"))
     if any(p.level == LEVEL_ERROR for p in problems):
         refused = True
     return Plan(reports, problems, refused)
@@ -297,7 +303,7 @@ def commit(plan: Plan, con: duckdb.DuckDBPyConnection, skip_bad_rows: bool = Fal
             results.append(result)
         _hold_for_test()
         con.execute("commit")
-    except Exception:
+    except BaseException:  # Streamlit's rerun and stop too: never leave the transaction open
         con.execute("rollback")
         raise
     con.execute("checkpoint")

@@ -73,7 +73,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
                 "insert or replace into meta values ('schema_version', $v)", {"v": str(version)}
             )
             con.execute("commit")
-        except Exception:
+        except BaseException:  # Streamlit's rerun and stop too: never leave the transaction open
             con.execute("rollback")
             raise
         current = version
@@ -186,7 +186,7 @@ def undo(con: duckdb.DuckDBPyConnection, ingest_id: int) -> dict:
             {"i": ingest_id, "at": datetime.now().replace(microsecond=0)},
         )
         con.execute("commit")
-    except Exception:
+    except BaseException:  # Streamlit's rerun and stop too: never leave the transaction open
         con.execute("rollback")
         raise
     con.execute("checkpoint")
@@ -223,7 +223,7 @@ def clear_demo(con: duckdb.DuckDBPyConnection) -> int:
         )
         con.execute("insert or replace into meta values ('demo', 'false')")
         con.execute("commit")
-    except Exception:
+    except BaseException:  # Streamlit's rerun and stop too: never leave the transaction open
         con.execute("rollback")
         raise
     con.execute("checkpoint")
