@@ -60,7 +60,7 @@ def sniff(data: bytes) -> str:
         # A stray NUL or control character in a text export is a bad cell (reported by row);
         # many of them, as in any binary file, are not text at all.
         controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
-        if head.count(b"\x00") * 100 > len(head) or controls * 50 > len(head):
+        if head.count(b"\x00") > max(2, len(head) // 100) or controls > max(4, len(head) // 50):
             return "binary"
     return "csv"
 

@@ -213,6 +213,29 @@ def ratio_bomb(target_bytes: int = 1_900_000_000, seed: int = 17) -> bytes:
     return zip_from_entries(entries, [sheet])
 
 
+def empty_cells_bomb(target_bytes: int = 1_900_000_000) -> bytes:
+    """A ~2 MB xlsx whose sheet unpacks to ``target_bytes`` of empty ``<c/>`` cells: slow to read, little to hold."""
+    chunk = (b"<row>" + b"<c/>" * 200 + b"</row>") * 64
+    head = sheet_xml(header_row()).split(b"</sheetData>")[0]
+    tail = b"</sheetData></worksheet>"
+    repeat = (target_bytes - len(head) - len(tail)) // len(chunk)
+    compressed, name, _, _, _ = _raw_zip_entry("xl/worksheets/sheet1.xml", chunk, repeat, tail)
+    first = zlib.compressobj(6, zlib.DEFLATED, -15)
+    head_block = first.compress(head) + first.flush(zlib.Z_FULL_FLUSH)
+    crc = zlib.crc32(head)
+    for _ in range(repeat):
+        crc = zlib.crc32(chunk, crc)
+    crc = zlib.crc32(tail, crc)
+    sheet = (head_block + compressed, name, crc, len(head) + len(chunk) * repeat + len(tail), len(head_block) + len(compressed))
+    entries = [
+        ("[Content_Types].xml", _content_types()),
+        ("_rels/.rels", ROOT_RELS),
+        ("xl/workbook.xml", _workbook()),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+    ]
+    return zip_from_entries(entries, [sheet])
+
+
 def quadratic_part(size: int = 470_000) -> bytes:
     """A valid small workbook with an extra, unreferenced worksheet part of open ``<c>`` formula cells."""
     unit = b'<c r="A1"><f>SUM(B1)</f>'

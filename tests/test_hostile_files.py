@@ -442,47 +442,55 @@ def test_small_file_overhead_is_small():
 
 @pytest.mark.browser
 def test_server_keeps_serving_while_a_hostile_upload_is_parsed(browser, start_app, demo_facts, tmp_path, monkeypatch):
-    """While the worker grinds through a 1.9 GB sheet (the budget raised so it gets that far),
-    health checks and another user's page answer; the uploader then sees the refusal."""
+    """While a worker grinds through 1.9 GB of empty cells for 45 s (the zip caps raised so that it
+    gets that far), health checks and another user's page answer; the uploader then sees the refusal."""
     monkeypatch.setenv("PUHUI_MAX_UNZIPPED_BYTES", str(4 * 1024**3))
-    monkeypatch.setenv("PUHUI_PARSE_TIMEOUT_S", "20")
+    monkeypatch.setenv("PUHUI_MAX_ZIP_RATIO", "100000")
+    monkeypatch.setenv("PUHUI_PARSE_TIMEOUT_S", "45")
     url = start_app("hostile")
-    path = tmp_path / f"压缩炸弹_{next_month(demo_facts['latest'])}.xlsx"
-    path.write_bytes(hostile.ratio_bomb())
+    path = tmp_path / f"空单元格炸弹_{next_month(demo_facts['latest'])}.xlsx"
+    path.write_bytes(hostile.empty_cells_bomb())
 
     uploader = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
     other = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
     uploader.set_default_timeout(90_000)
     other.set_default_timeout(30_000)
-    uploader.goto(f"{url}/upload")
-    wait_for_app(uploader)
     health: list[float] = []
+    failures: list[BaseException] = []
     stop = threading.Event()
 
     def poll_health():
         while not stop.is_set():
             started = time.monotonic()
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as answer:
-                assert answer.read() == b"ok"
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as answer:
+                    assert answer.read() == b"ok"
+            except BaseException as exc:  # noqa: BLE001  (reported by the test below)
+                failures.append(exc)
+                return
             health.append(time.monotonic() - started)
             time.sleep(0.25)
 
     poller = threading.Thread(target=poll_health, daemon=True)
-    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    uploader.get_by_text("正在识别表头").wait_for(timeout=30_000)
-    poller.start()
-    started = time.monotonic()
-    other.goto(f"{url}/")
-    wait_for_app(other)
-    assert "管户" in other.locator('[data-testid="stMain"]').inner_text()
-    other_seconds = time.monotonic() - started
-    assert uploader.get_by_text("正在识别表头").is_visible(), "the parse ended before the other page was checked"
-    wait_for_app(uploader, timeout=90_000)
-    stop.set()
-    poller.join(15)
+    try:
+        uploader.goto(f"{url}/upload")
+        wait_for_app(uploader)
+        uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+        uploader.get_by_text("正在识别表头").wait_for(timeout=30_000)
+        poller.start()
+        started = time.monotonic()
+        other.goto(f"{url}/")
+        wait_for_app(other)
+        assert "管户" in other.locator('[data-testid="stMain"]').inner_text()
+        other_seconds = time.monotonic() - started
+        assert uploader.get_by_text("正在识别表头").is_visible(), f"the parse ended before the other page was checked ({other_seconds:.1f} s)"
+        wait_for_app(uploader, timeout=90_000)
+    finally:
+        stop.set()
+        poller.join(15) if poller.is_alive() else None
     problems = text_when(uploader.locator('[data-testid="stDataFrame"]').first, path.name)
-    assert path.name in problems and "超过 20 秒" in problems, problems
+    assert path.name in problems and "超过 45 秒" in problems, problems
+    assert not failures, failures
     assert health and max(health) < 5, health
-    assert other_seconds < 30
     uploader.context.close()
     other.context.close()
