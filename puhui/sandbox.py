@@ -13,18 +13,21 @@ parsed (the warm spare).
 
 What the worker sends back is never executable: frames are pickles read by an
 unpickler that resolves no global at all, holding only plain values and byte buffers.
-Cells travel column by column as typed buffers (strings dictionary-encoded, numbers as
-float64, dates as days), which both ends turn into Python values in C.
+Cells travel column by column as typed buffers (numbers as float64, dates as days, strings
+as lists, dictionary-encoded where a column repeats a few values), which both ends turn
+into Python values in C. The worker imports no pyarrow or pandas, so a spare is ready fast.
 """
 
 from __future__ import annotations
 
+import atexit
 import collections
 import datetime as dt
 import io
 import logging
 import os
 import pickle
+import signal
 import struct
 import subprocess
 import sys
@@ -105,19 +108,17 @@ def _kind_of():
 
 
 def _encode_values(kind: int, values):
-    """One kind's values of a column → plain data (numpy and pyarrow do the work in C)."""
+    """One kind's values of a column (an object array) → plain data; numpy does the work in C."""
     import numpy as np
-    import pyarrow as pa
 
     if kind == _STR:
-        strings = pa.array(values, type=pa.string())
         # Columns of few distinct values (sub-branch, segment, 是/否) go dictionary-encoded, so
-        # 200,000 cells become a handful of string objects on the server; ids and names plain.
-        if len(set(values[:2000].tolist())) * 4 < min(len(values), 2000):
-            encoded = strings.dictionary_encode()
-            indices = encoded.indices.buffers()[1].to_pybytes()[: 4 * len(values)]
-            return (_string_buffers(encoded.dictionary), indices)
-        return (_string_buffers(strings), None)
+        # 200,000 cells become a handful of string objects on the server; ids and names go plain.
+        if len(values) > 64 and len(set(values[:2000].tolist())) * 4 < min(len(values), 2000):
+            uniques = dict.fromkeys(values)
+            index = {value: i for i, value in enumerate(uniques)}
+            return list(uniques), np.fromiter(map(index.__getitem__, values), np.int32, len(values)).tobytes()
+        return values.tolist(), None
     if kind == _FLOAT:
         return np.asarray(values, dtype=np.float64).tobytes()
     if kind == _INT:
@@ -128,28 +129,14 @@ def _encode_values(kind: int, values):
     if kind == _BOOL:
         return np.asarray(values, dtype=np.bool_).tobytes()
     if kind == _DATE:
-        return pa.array(values, type=pa.date32()).buffers()[1].to_pybytes()[: 4 * len(values)]
+        return np.asarray(values, dtype="datetime64[D]").astype(np.int64).tobytes()
     if kind == _DATETIME:
-        return [v.isoformat() for v in values]
+        return np.asarray(values, dtype="datetime64[us]").astype(np.int64).tobytes()
     if kind == _TIME:
         return [v.isoformat() for v in values]
     if kind == _DELTA:
         return [v // dt.timedelta(microseconds=1) for v in values]
     return [str(v) for v in values]
-
-
-def _string_buffers(strings) -> tuple[int, bytes, bytes]:
-    _, offsets, text = strings.buffers()
-    return len(strings), offsets.to_pybytes()[: 4 * (len(strings) + 1)], text.to_pybytes() if text is not None else b""
-
-
-def _strings_from(buffers):
-    import pyarrow as pa
-
-    size, offsets, text = buffers
-    strings = pa.StringArray.from_buffers(size, pa.py_buffer(offsets), pa.py_buffer(text))
-    strings.validate(full=True)  # offsets inside the text, valid UTF-8: never read out of bounds
-    return strings.to_numpy(zero_copy_only=False)
 
 
 def _encode_column(column, kind_of) -> tuple:
@@ -172,19 +159,23 @@ def _decode_values(kind: int, data, count: int):
     import numpy as np
 
     if kind == _STR:
-        buffers, indices = data
-        strings = _strings_from(buffers)
-        return strings if indices is None else strings[np.frombuffer(indices, dtype=np.int32, count=count)]
+        strings, indices = data
+        if not isinstance(strings, list) or (indices is None and len(strings) != count):
+            raise ValueError("malformed string column")
+        table = _object_array(strings)
+        return table if indices is None else table[np.frombuffer(indices, dtype=np.int32, count=count)]
     if kind == _FLOAT:
         return np.frombuffer(data, dtype=np.float64, count=count)
     if kind == _INT:
+        if isinstance(data, list):
+            return _object_array([str(v) for v in data])
         return np.frombuffer(data, dtype=np.int64, count=count).astype(object)
     if kind == _BOOL:
         return np.frombuffer(data, dtype=np.bool_, count=count).astype(object)
     if kind == _DATE:
-        return np.frombuffer(data, dtype=np.int32, count=count).astype("datetime64[D]").astype(object)
+        return np.frombuffer(data, dtype=np.int64, count=count).astype("datetime64[D]").astype(object)
     if kind == _DATETIME:
-        return _object_array([dt.datetime.fromisoformat(v) for v in data])
+        return np.frombuffer(data, dtype=np.int64, count=count).astype("datetime64[us]").astype(object)
     if kind == _TIME:
         return _object_array([dt.time.fromisoformat(v) for v in data])
     if kind == _DELTA:
@@ -256,13 +247,9 @@ def _send_sheet(send, name: str, height: int, width: int, rows, kind_of) -> None
 
 
 def _warm_up() -> None:
-    """Import what the first file needs while this worker waits as the spare (pyarrow pulls in pandas lazily)."""
-    import numpy as np
-    import pyarrow as pa
+    """Import what the first file needs while this worker waits as the spare."""
+    import numpy  # noqa: F401
     import python_calamine  # noqa: F401
-
-    pa.array(np.array(["预热"], dtype=object), type=pa.string()).dictionary_encode()
-    pa.array(np.array([dt.date(2026, 1, 1)], dtype=object), type=pa.date32())
 
 
 def _worker_main() -> None:
@@ -314,9 +301,8 @@ _BOOT = "import sys; sys.path.insert(0, {root!r}); from puhui.sandbox import _wo
 
 def _start_worker() -> subprocess.Popen:
     env = dict(os.environ)
-    # Quiet, small workers: one malloc arena per thread pair, no Rust backtraces on stderr,
-    # Arrow on the system allocator (whose reservations count against RLIMIT_AS honestly).
-    env.update(RUST_BACKTRACE="0", MALLOC_ARENA_MAX="2", OPENBLAS_NUM_THREADS="1", ARROW_DEFAULT_MEMORY_POOL="system")
+    # Quiet, small workers: few malloc arenas, one BLAS thread, no Rust backtraces on stderr.
+    env.update(RUST_BACKTRACE="0", MALLOC_ARENA_MAX="2", OPENBLAS_NUM_THREADS="1")
     return subprocess.Popen(
         [sys.executable, "-c", _BOOT.format(root=str(settings.ROOT))],
         stdin=subprocess.PIPE,
@@ -347,25 +333,35 @@ def _slot() -> threading.BoundedSemaphore:
         return _slots
 
 
+def _kill(worker: subprocess.Popen) -> None:
+    # os.kill, not Popen.kill: Popen polls (and so reaps) first, and the peak would be lost.
+    try:
+        os.kill(worker.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def _reap(worker: subprocess.Popen, run: Run, kill: bool) -> None:
     """End (if ``kill``) and reap the worker; record its exit and peak memory.
 
     ``wait4`` gives the peak resident memory of exactly this process. Nothing else reaps
     the worker (no ``poll()``), so its pid cannot have been reused when it is killed.
     """
-    if kill:
-        worker.kill()
     if not hasattr(os, "wait4"):  # Windows
+        if kill:
+            worker.kill()
         worker.wait()
         run.exit_code = worker.returncode
         return
+    if kill:
+        _kill(worker)
     deadline = time.monotonic() + 10
     while True:
         pid, status, usage = os.wait4(worker.pid, 0 if kill else os.WNOHANG)
         if pid:
             break
         if time.monotonic() > deadline:  # finished its answer but does not exit: end it
-            worker.kill()
+            _kill(worker)
             kill = True
         time.sleep(0.01)
     worker.returncode = os.waitstatus_to_exitcode(status)
@@ -533,7 +529,5 @@ def shutdown() -> None:
         spare.kill()
         spare.wait()
 
-
-import atexit  # noqa: E402
 
 atexit.register(shutdown)

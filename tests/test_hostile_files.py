@@ -335,13 +335,13 @@ def test_worker_timeout_and_memory_cap(tmp_path, monkeypatch):
     with pytest.raises(readers.ReadError, match="超过 1 秒"):
         readers.read("慢_202610.csv", big * 3)
     run = sandbox.runs[-1]
-    assert run.outcome == "timeout" and run.exit_code == -9
+    assert run.outcome == "timeout" and run.exit_code == -9, run
     monkeypatch.setenv("PUHUI_PARSE_TIMEOUT_S", "50")
     monkeypatch.setenv("PUHUI_PARSE_MEMORY_MB", "400")
     with pytest.raises(readers.ReadError, match="内存超过上限 400 MB"):
         readers.read("大_202610.csv", ("a,b,c,d,e,f,g,h,i,j\n" + "甲乙丙丁,2,3,4,5,6,7,8,9,10\n" * 2_000_000).encode())
-    assert sandbox.runs[-1].outcome == "memory"
-    assert sandbox.runs[-1].peak_bytes < 400 * 1024 * 1024
+    assert sandbox.runs[-1].outcome == "memory", sandbox.runs[-1]
+    assert sandbox.runs[-1].peak_bytes < 400 * 1024 * 1024, sandbox.runs[-1]
 
 
 def test_worker_frames_cannot_carry_code():
