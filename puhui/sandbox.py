@@ -344,8 +344,8 @@ def _kill(worker: subprocess.Popen) -> None:
 def _reap(worker: subprocess.Popen, run: Run, kill: bool) -> None:
     """End (if ``kill``) and reap the worker; record its exit and peak memory.
 
-    ``wait4`` gives the peak resident memory of exactly this process. Nothing else reaps
-    the worker (no ``poll()``), so its pid cannot have been reused when it is killed.
+    The peak was sampled from ``/proc`` while the worker ran. Nothing else reaps the worker
+    (no ``poll()``), so its pid cannot have been reused when it is killed.
     """
     if not hasattr(os, "wait4"):  # Windows
         if kill:
@@ -365,8 +365,22 @@ def _reap(worker: subprocess.Popen, run: Run, kill: bool) -> None:
             kill = True
         time.sleep(0.01)
     worker.returncode = os.waitstatus_to_exitcode(status)
-    run.peak_bytes = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    if not run.peak_bytes:  # no /proc: ru_maxrss, which also counts the server's pages at the fork
+        run.peak_bytes = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     run.exit_code = worker.returncode
+
+
+def _high_water(pid: int) -> int:
+    """The worker's peak resident memory so far (``VmHWM``: its own, unlike ``ru_maxrss``, which
+    also counts the server's pages the fork copied before ``exec``); 0 where /proc is missing."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 @dataclass
@@ -470,8 +484,12 @@ def parse(file_name: str, data: bytes):
             thread.start()
         timed_out = False
         try:
-            if not collector.finished.wait(timeout):
-                timed_out = True
+            deadline = time.monotonic() + timeout
+            while not collector.finished.wait(0.05):
+                run.peak_bytes = max(run.peak_bytes, _high_water(worker.pid))
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    break
         finally:
             # Whatever happened (a Streamlit rerun or stop is a BaseException), the worker ends here.
             _reap(worker, run, kill=timed_out or collector.final is None)
