@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -158,6 +159,7 @@ def test_hostile_file_refused_in_chinese_and_nothing_changes(tmp_path, seeded, n
     for word in words:
         assert word in err, err
     assert "Traceback" not in err and "Error" not in err and "error" not in err, err
+    assert not re.search(r"[A-Za-z]+ [a-z]+ [a-z]+", err.replace(name, "")), err  # no raw English ("Cannot detect file format")
     assert content_digest(seeded) == before
     assert elapsed < LIMIT_S
     run = sandbox.runs[-1] if sandbox.runs and sandbox.runs[-1].file_name == name else None
