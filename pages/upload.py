@@ -220,7 +220,7 @@ files = st.file_uploader(
     type=["xlsx", "xls", "csv"],
     accept_multiple_files=True,
     key=f"upload_files_{upload_round}",  # a new key empties the uploader after a store
-    help="支持 xlsx、xls、csv（UTF-8 或 GBK 编码），单个文件不超过 200 MB。",
+    help="支持 xlsx、xls、csv（UTF-8 或 GBK 编码），单个文件不超过 100 MB。",
 )
 show_guide()
 

@@ -200,10 +200,13 @@ def cmd_query(args) -> int:
     if args.format == "json":
         print(json.dumps([{c: _json_value(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=1))
     elif args.format == "csv":
+        from .export import csv_safe
+
+        # Text a spreadsheet would run as a formula (=HYPERLINK(…), +1+1, @SUM) is written as text, as on the pages.
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(columns)
-        writer.writerows([[_json_value(v) for v in row] for row in rows])
+        writer.writerow([csv_safe(str(c)) for c in columns])
+        writer.writerows([[csv_safe(v) if isinstance(v, str) else _json_value(v) for v in row] for row in rows])
         sys.stdout.write(buffer.getvalue())
     else:
         import pandas as pd

@@ -504,19 +504,75 @@ def _year_mapper(value):
 _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
 
 
+# Number text as users write it: optional sign, ¥ and 元, (123) for a negative, thousands
+# separators only in groups of three. Anything else (1,2,3 or 1_000, which DuckDB's cast
+# would read as 123 and 1000) is not a number.
+_NUMBER_BODY = r"(\d{1,3}(,\d{3})+(\.\d*)?|\d+(\.\d*)?([eE][-+]?\d{1,3})?|\.\d+)"
+_NUMBER_SIGNED = rf"[-+]?\s*[¥￥]?\s*[-+]?\s*{_NUMBER_BODY}\s*元?"
+NUMBER_TEXT = rf"\s*(\(\s*{_NUMBER_SIGNED}\s*\)|{_NUMBER_SIGNED})\s*"
+
+
 def _sql_text_number(raw: str, is_double: bool) -> str:
     """SQL for a raw column as clean number text: separators, full-width digits, ¥ and (negative) handled.
 
     A double becomes its shortest round-trip text, so 1234.56 stays ``1234.56`` exactly.
+    Text that is not a number as users write it (:data:`NUMBER_TEXT`) becomes NULL.
     """
     if is_double:
         return f"cast({raw} as varchar)"
-    cleaned = (
-        f"regexp_replace(translate(trim({raw}), '０１２３４５６７８９．，－＋（）　', '0123456789.,-+() '), "
-        r"'[,\s¥￥元]', '', 'g')"
-    )
+    text = f"translate(trim({raw}), '０１２３４５６７８９．，－＋（）　', '0123456789.,-+() ')"
+    cleaned = f"regexp_replace({text}, '[,\\s¥￥元]', '', 'g')"
     negative = f"regexp_replace({cleaned}, '^\\((.*)\\)$', '-\\1')"
-    return f"nullif(nullif(nullif({negative}, ''), '-'), '—')"
+    return f"case when regexp_full_match({text}, '{NUMBER_TEXT}') then nullif(nullif(nullif({negative}, ''), '-'), '—') end"
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A cell's text for a message: control characters made visible, long text cut."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# RE2 (DuckDB) spelling of the same class: C0 controls and DEL, then C1 controls.
+_SQL_CONTROL = "[[:cntrl:]\\x{80}-\\x{9f}]"
+
+
+def _value_problems(con, sheet: Sheet, table: contract.Table, header: Header, relation: str, raw_schema: pa.Schema) -> list[Problem]:
+    """Row errors for values that parse but must not be stored.
+
+    Amounts beyond ``max_amount_yuan`` (an account number pasted into an amount column;
+    sums of such rows overflow the pages' decimals) and text holding control characters
+    (NUL, line breaks and the like, which break exports and displays).
+    """
+    problems = []
+    limit = settings.get("max_amount_yuan")
+    for name in header.columns:
+        col = table.column(name)
+        if col.type in (contract.AMOUNT, contract.NUMBER):
+            is_double = pa.types.is_floating(raw_schema.field(f"r_{name}").type)
+            rows = con.execute(
+                f"""select _row, cast(r_{name} as varchar) from {relation}
+                    where abs({name}) >= $limit
+                       or ({name} is null and not ({_sql_blank(f"r_{name}", is_double)}) and {_sql_number(f"r_{name}", is_double)} is not null)
+                    order by _row""",
+                {"limit": limit},
+            ).fetchall()
+            for excel_row, value in rows:
+                problems.append(
+                    Problem(sheet.file, sheet.name, excel_row, col.label,
+                            f"“{_shown(value)}”超出合理范围：金额的绝对值应小于 {limit:,} 元（{limit / 100_000_000:,.0f} 亿元），"
+                            "请检查是否把账号、证件号等填进了金额列，或单位是否有误", LEVEL_ROW)
+                )
+        elif col.type == contract.TEXT:
+            rows = con.execute(
+                f"select _row, {name} from {relation} where regexp_matches({name}, '{_SQL_CONTROL}') order by _row"
+            ).fetchall()
+            for excel_row, value in rows:
+                problems.append(
+                    Problem(sheet.file, sheet.name, excel_row, col.label,
+                            f"“{_shown(value)}”含有不可见的控制字符（如空字符 NUL、换行符），请在原表中删除后再导入", LEVEL_ROW)
+                )
+    return problems
 
 
 def _sql_number(raw: str, is_double: bool) -> str:
@@ -606,8 +662,10 @@ def normalise(
         body = [list(r) + [None] * (width - len(r)) for r in body]
     first_row = header.data_start + 1  # Excel number of body[0]
     n_rows = len(body)
-    # A 2-D object array transposes in C: a column is then a cheap slice.
-    grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
+    # A 2-D object array transposes in C: a column is then a cheap slice (the reader's own when it sent one).
+    grid = sheet.grid[header.data_start :] if sheet.grid is not None and sheet.grid.shape == (len(sheet.rows), width) else None
+    if grid is None:
+        grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
     if grid.ndim != 2:  # rows holding sequences would fool numpy; never from our readers
         grid = np.empty((n_rows, width), dtype=object)
         for i, row in enumerate(body):
@@ -741,7 +799,8 @@ def normalise(
                 is_double = True  # a date cell is blank only when null
             else:
                 expr = _sql_expr(col, raw_col, is_double, header.units.get(name))
-                checks.append((name, f"not ({_sql_blank(raw_col, is_double)}) and {name} is null"))
+                overflow = f" and {_sql_number(raw_col, is_double)} is null" if col.type in (contract.AMOUNT, contract.NUMBER) else ""
+                checks.append((name, f"not ({_sql_blank(raw_col, is_double)}) and {name} is null{overflow}"))
                 select.append(raw_col)
             select.append(f"{expr} as {name}")
         else:
@@ -816,6 +875,7 @@ def normalise(
         }[col.type]
         for excel_row, value in bad:
             problems.append(Problem(sheet.file, sheet.name, excel_row, col.label, f"“{value}”{what}", LEVEL_ROW))
+    problems.extend(_value_problems(con, sheet, table, header, relation, raw.schema))
     for i, label, message in row_errors:
         if first_row + i not in skip_rows:
             problems.append(Problem(sheet.file, sheet.name, first_row + i, label, message, LEVEL_ROW))

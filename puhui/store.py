@@ -138,7 +138,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
                 "insert or replace into meta values ('schema_version', $v)", {"v": str(version)}
             )
             con.execute("commit")
-        except Exception:
+        except BaseException:  # Streamlit's rerun and stop too: never leave the transaction open
             con.execute("rollback")
             raise
         current = version
