@@ -85,14 +85,17 @@ def _safe(text: str) -> str:
 def _print_problems(problems, out) -> None:
     if problems is None or len(problems) == 0:
         return
+    def given(value) -> bool:
+        return value is not None and not (isinstance(value, float) and value != value) and str(value) not in ("", "<NA>", "nan")
+
     for row in problems.itertuples(index=False):
         where = "，".join(
             part
             for part in (
                 row.文件,
-                f"工作表“{row.工作表}”" if row.工作表 else "",
-                f"第 {row.行号} 行" if row.行号 is not None and str(row.行号) != "<NA>" else "",
-                f"列“{row.列}”" if row.列 else "",
+                f"工作表“{row.工作表}”" if given(row.工作表) else "",
+                f"第 {row.行号} 行" if given(row.行号) else "",
+                f"列“{row.列}”" if given(row.列) else "",
             )
             if part
         )
