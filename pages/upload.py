@@ -9,7 +9,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from puhui import contract, masking, store, templates, ui
+from puhui import contract, masking, normalize, store, templates, ui
 
 ctx = ui.setup("数据导入", "📥", needs_data=False)
 
@@ -26,18 +26,6 @@ ui.explain(
     "每个文件单独选择数据月份；月份来源不一致时先请您核对。重复上传相同内容不会改变数据；"
     "任何一个批次都可以在下方整批撤销，被替换的数据随之恢复。"
 )
-
-
-def month_options(today: dt.date, stored: list[str]) -> list[str]:
-    """Months offered by the picker: next month back three years, plus any stored month, newest first."""
-    months = set(stored)
-    year, mon = today.year, today.month + 1
-    for _ in range(37):
-        if mon == 0:
-            year, mon = year - 1, 12
-        months.add(f"{year:04d}-{mon:02d}")
-        mon -= 1
-    return sorted(months, reverse=True)
 
 
 def mapping_frame(report) -> pd.DataFrame:
@@ -230,7 +218,7 @@ if files:
     payload = [(f.name, f.getvalue()) for f in files]
     digests = [hashlib.sha256(data).hexdigest() for _, data in payload]
     st.markdown("**数据月份**（每个文件单独选择；“自动识别”依次取表中的“数据月份”列、文件名中的月份）")
-    options = [AUTO_MONTH, *month_options(dt.date.today(), ctx.months)]
+    options = [AUTO_MONTH, *normalize.month_choices(dt.date.today(), ctx.months)]
     picks: dict[str, str] = {}
     pick_columns = st.columns(min(len(payload), 3))
     for i, ((name, _), digest) in enumerate(zip(payload, digests)):

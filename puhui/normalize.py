@@ -318,6 +318,16 @@ def title_month(rows: list[list]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def month_choices(today: dt.date, stored: list[str]) -> list[str]:
+    """Months offered by the picker: next month back three years, plus any stored month, newest first."""
+    months = set(stored)
+    index = today.year * 12 + today.month  # next month's index: months counted from 0000-01 as 0
+    for back in range(37):
+        year, mon0 = divmod(index - back, 12)
+        months.add(f"{year:04d}-{mon0 + 1:02d}")
+    return sorted(months, reverse=True)
+
+
 def month_conflict_note(sources: dict[str, str], chosen: str) -> str:
     """The Chinese note shown when the month sources disagree: every source and the month taken."""
     listed = "；".join(f"{k} {v}" for k, v in sources.items() if v)

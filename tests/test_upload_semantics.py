@@ -7,6 +7,7 @@ so that it failed on the code before the fix and passes after.
 
 from __future__ import annotations
 
+import datetime as dt
 import contextlib
 import io
 import re
@@ -20,7 +21,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from puhui import cli, contract, ingest, store
+from puhui import cli, contract, ingest, normalize, store
 
 ROOT = Path(__file__).resolve().parent.parent
 UPLOAD = str(ROOT / "pages" / "upload.py")
@@ -525,3 +526,14 @@ def test_10_a_conflict_from_outside_the_lock_is_a_chinese_retry_message(db):
     assert con.execute("select count(*) from customers").fetchall() == [(40,)]
     assert con.execute("select count(*) from ingest_log").fetchall() == [(1,)]
     con.close()
+
+
+@pytest.mark.parametrize(
+    ("today", "newest", "oldest"),
+    [(dt.date(2026, 12, 1), "2027-01", "2024-01"), (dt.date(2026, 11, 30), "2026-12", "2023-12"), (dt.date(2027, 1, 15), "2027-02", "2024-02")],
+)
+def test_month_picker_runs_across_the_year_end(today, newest, oldest):
+    # In December the picker offered "2026-13" and never 2027-01 (CI failed on 2026-12-01).
+    months = normalize.month_choices(today, ["2019-05"])
+    assert months[0] == newest and months[-2] == oldest and months[-1] == "2019-05"
+    assert len(months) == 38 and all(1 <= int(m[5:]) <= 12 for m in months)
