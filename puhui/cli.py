@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="一个或多个文件")
     p.add_argument("--month", type=_month, help="数据月份 YYYY-MM（优先于文件中的月份）")
     p.add_argument("--skip-bad-rows", action="store_true", help="跳过有错误的行，只导入正确的行")
+    p.add_argument(
+        "--assume-non-credit",
+        action="store_true",
+        help="管户明细既没有“管户类型”列也没有贷款余额列时，确认这些客户全部按“非授信”导入",
+    )
 
     p = with_db(sub.add_parser("query", help="运行 queries/ 下的查询"))
     p.add_argument("name", help="查询名，如 manager_mix")
@@ -51,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
 
     with_db(sub.add_parser("history", help="导入记录"))
-    p = with_db(sub.add_parser("undo", help="撤销一次导入（恢复被它替换的数据）"))
-    p.add_argument("ingest_id", type=int)
+    p = with_db(sub.add_parser("undo", help="撤销一次导入（整批撤销，恢复被它替换的数据）"))
+    p.add_argument("ingest_id", type=int, help="导入编号或批次编号（见 history）")
+    p.add_argument("--yes", action="store_true", help="该导入所在批次还有其他文件时，确认整批撤销")
 
     p = with_db(sub.add_parser("demo", help="生成演示数据库"))
     p.add_argument("--seed", type=int, default=42)
@@ -82,22 +88,33 @@ def _safe(text: str) -> str:
 def _print_problems(problems, out) -> None:
     if problems is None or len(problems) == 0:
         return
+    def given(value) -> bool:
+        return value is not None and not (isinstance(value, float) and value != value) and str(value) not in ("", "<NA>", "nan")
+
     for row in problems.itertuples(index=False):
         where = "，".join(
             part
             for part in (
                 row.文件,
-                f"工作表“{row.工作表}”" if row.工作表 else "",
-                f"第 {row.行号} 行" if row.行号 is not None and str(row.行号) != "<NA>" else "",
-                f"列“{row.列}”" if row.列 else "",
+                f"工作表“{row.工作表}”" if given(row.工作表) else "",
+                f"第 {row.行号} 行" if given(row.行号) else "",
+                f"列“{row.列}”" if given(row.列) else "",
             )
             if part
         )
         print(f"[{row.级别}] {where}：{row.问题}", file=out)
 
 
+def _slot_text(change) -> str:
+    from . import contract
+
+    table = contract.TABLES[change.table]
+    period = f"{change.period}年" if table.kind == "yearly" else change.period
+    return f"{table.label} {change.branch or store.WHOLE_LINE} {period}"
+
+
 def cmd_ingest(args) -> int:
-    """Ingest files; print what was stored or why it was refused."""
+    """Ingest files as one batch; print what was stored or why it was refused."""
     from . import ingest
 
     con = store.connect(args.db)
@@ -117,16 +134,36 @@ def cmd_ingest(args) -> int:
         def shown(frame):
             return frame if names is None else ingest.masked_problems(frame, names)
 
+        # --month is the user's explicit month for every file; --assume-non-credit answers the 管户类型 question.
+        confirmed = {
+            q.key for q in plan.questions
+            if (q.kind == "month" and args.month) or (q.kind == "segment" and args.assume_non_credit)
+        }
         try:
-            results = ingest.commit(plan, con, args.skip_bad_rows)
+            results = ingest.commit(plan, con, args.skip_bad_rows, confirmed)
         except ingest.IngestRefused as exc:
             _print_problems(shown(exc.problems), sys.stderr)
-            print(str(exc), file=sys.stderr)
+            print(_safe(str(exc)), file=sys.stderr)
+            kinds = {q.kind for q in plan.questions if q.key not in confirmed}
+            if "month" in kinds:
+                print("月份不一致：核对后请用 --month YYYY-MM 指定这些文件的数据月份再导入", file=sys.stderr)
+            if "segment" in kinds:
+                print("如确认没有管户类型的客户全部为非授信，请加 --assume-non-credit 再导入", file=sys.stderr)
             return EXIT_REFUSED
+        except store.StoreBusy as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_ERROR
         _print_problems(shown(plan.problems[plan.problems["级别"] != "行错误"] if not args.skip_bad_rows else plan.problems), sys.stdout)
+        for question in plan.questions:
+            print(_safe(f"[已确认] {question.file}：{question.text}"))
+        for note in plan.merges:
+            print(_safe(f"[合并] {note}"))
         for r in results:
             dropped = "，".join(f"{k} {v} 行" for k, v in r["dropped"].items()) or "无"
-            state = "内容与已导入的相同，未改动" if r["unchanged"] else f"导入编号 {r['ingest_id']}，替换原有 {r['replaced']} 行"
+            if r["unchanged"]:
+                state = "内容与已导入的相同，未改动"
+            else:
+                state = f"导入编号 {r['ingest_id']}（批次 {r['batch_id']}），替换原有 {r['replaced']} 行"
             sheet = f"#{r['sheet']}" if r["sheet"] else ""
             print(
                 _safe(f"{r['file']}{sheet}") + f" → {r['table_label']}（{r['table']}）：{r['rows']} 行，"
@@ -213,10 +250,13 @@ def cmd_query(args) -> int:
     if args.format == "json":
         print(json.dumps([{c: _json_value(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=1))
     elif args.format == "csv":
+        from .export import csv_safe
+
+        # Text a spreadsheet would run as a formula (=HYPERLINK(…), +1+1, @SUM) is written as text, as on the pages.
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(columns)
-        writer.writerows([[_json_value(v) for v in row] for row in rows])
+        writer.writerow([csv_safe(str(c)) for c in columns])
+        writer.writerows([[csv_safe(v) if isinstance(v, str) else _json_value(v) for v in row] for row in rows])
         sys.stdout.write(buffer.getvalue())
     else:
         import pandas as pd
@@ -227,7 +267,7 @@ def cmd_query(args) -> int:
 
 
 def cmd_history(args) -> int:
-    """Print the ingest log."""
+    """Print the ingest log (one line per imported sheet, with its batch)."""
     con = store.connect(args.db)
     try:
         frame = store.history(con)
@@ -241,6 +281,7 @@ def cmd_history(args) -> int:
     frame = frame.drop(columns=["sha256"]).rename(
         columns={
             "ingest_id": "编号",
+            "batch_id": "批次",
             "ingested_at": "导入时间",
             "file_name": "文件",
             "table_name": "表",
@@ -258,16 +299,45 @@ def cmd_history(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    """Undo one ingest."""
+    """Undo the batch an import belongs to (all its files), saying what stays and what comes back."""
+    from . import contract
+
     con = store.connect(args.db)
     try:
-        result = store.undo(con, args.ingest_id)
-    except LookupError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_ERROR
+        try:
+            batch_id = store.batch_of(con, args.ingest_id)
+        except LookupError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_ERROR
+        members = [m for m in store.batch_members(con, batch_id) if m["undone_at"] is None]
+        if len(members) > 1 and not args.yes:
+            files = "、".join(_safe(m["file"]) for m in members)
+            print(
+                f"导入 {args.ingest_id} 属于批次 {batch_id}，该批次共 {len(members)} 个导入（{files}），只能整批撤销。"
+                "确认整批撤销请加 --yes",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
+        try:
+            result = store.undo(con, args.ingest_id)
+        except LookupError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_ERROR
+        except store.StoreBusy as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_ERROR
     finally:
         con.close()
-    print(f"已撤销导入 {result['ingest_id']}（{result['table']}）：删除 {result['removed']} 行，恢复被替换的 {result['restored']} 行")
+    labels = "、".join(contract.TABLES[t].label for t in result["tables"])
+    print(
+        f"已撤销批次 {result['batch_id']}（导入 {'、'.join(map(str, result['ingest_ids']))}，{labels}）："
+        f"删除 {result['removed']} 行，恢复被替换的 {result['restored']} 行"
+    )
+    for kept in result["kept"]:
+        print(
+            f"{_slot_text(kept)}：已被之后的批次 {kept.covered_by} 替换，当前数据不变；"
+            f"以后撤销批次 {kept.covered_by} 时，恢复的是本批次之前的数据"
+        )
     return 0
 
 

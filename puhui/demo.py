@@ -1577,6 +1577,7 @@ def build(
             }
             for key, value in meta.items():
                 con.execute("insert or replace into meta values ($k, $v)", {"k": key, "v": value})
+            store.sync_layers(con)  # the store's record of layers and coverage, in the same transaction
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

@@ -11,6 +11,7 @@ Python. The result is a DuckDB temp table of clean rows plus a list of problems.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import contract, settings
+from . import contract, fmt, settings
 from .readers import Sheet
 
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋（）％：　", "0123456789.,-+()%: ")
@@ -75,6 +76,11 @@ class Clean:
     months: list[str] = field(default_factory=list)
     branches: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Where the data month came from: source (所选月份, 数据月份列, 文件名, 工作表名, 标题行) → month(s).
+    month_sources: dict[str, str] = field(default_factory=dict)
+    month_conflict: str | None = None  # set when the sources disagree: the user must confirm
+    derived: list[str] = field(default_factory=list)  # columns derived from others, and how
+    segment_unknown: int = 0  # rows whose 管户类型 is neither in the file nor derivable
 
 
 class Refused(Exception):
@@ -163,10 +169,13 @@ def detect_header(sheet: Sheet, table_hint: str | None = None) -> Header:
     if best is None:
         if nearest:
             _, table, row_index, missing = nearest
-            labels = "、".join(table.column(m).label for m in missing)
+            labels = "；".join(f"{table.column(m).label}（可用写法：{'、'.join(accepted_headers(table.column(m)))}）" for m in missing)
+            found_cols = set(_match_row(sheet.rows[row_index], table)[0])
+            notes = header_notes(sheet.rows[row_index], table, found_cols)
             message = (
                 f"未能识别表头：最接近“{table.label}”（第 {row_index + 1} 行），但缺少必填列：{labels}。"
-                f"请检查表头名称（可用的写法见“数据导入”页的字段说明）"
+                + ("".join(f"{n}。" for n in notes))
+                + "全部可用的表头写法见“数据导入”页的“字段说明”，也可在该页下载空白模板"
             )
         else:
             message = f"未能在前 {scan} 行中找到可识别的表头（客户经理、管户明细、网格、营销活动、目标、拜访记录）"
@@ -223,6 +232,34 @@ def detect_header(sheet: Sheet, table_hint: str | None = None) -> Header:
     )
 
 
+def accepted_headers(col: contract.Column) -> list[str]:
+    """The header texts that map to ``col``, as a user would type them (the label first)."""
+    return list(dict.fromkeys(h for h in (col.label, *col.aliases)))
+
+
+def header_notes(cells: list, table: contract.Table, mapped: set[str]) -> list[str]:
+    """Notes on a header row's unrecognised cells: a look-alike that is ignored on purpose
+    (``客户账号`` is not a 客户号), or the nearest accepted header of a column not yet mapped."""
+    aliases = _ALIASES[table.name]
+    lookalikes = {clean_header(k)[0]: v for k, v in contract.LOOKALIKES.get(table.name, {}).items()}
+    open_aliases = {text: name for text, name in aliases.items() if name not in mapped}
+    notes = []
+    for cell in cells:
+        text, _ = clean_header(cell)
+        if not text or text in aliases or text in _MONTH_HEADERS:
+            continue
+        shown = str(cell).strip()
+        if text in lookalikes:
+            notes.append(f"“{shown}”{lookalikes[text]}，已忽略")
+            continue
+        close = difflib.get_close_matches(text, list(open_aliases), n=1, cutoff=0.75)
+        if close:
+            col = table.column(open_aliases[close[0]])
+            same = close[0] == clean_header(col.label)[0]
+            notes.append(f"“{shown}”未能识别，最接近的写法是“{close[0]}”" + ("" if same else f"（即“{col.label}”列）"))
+    return notes
+
+
 def _group_unit(upper: list, index: int) -> str | None:
     """The unit of a merged group header above column ``index`` (the nearest filled cell to its left)."""
     for j in range(min(index, len(upper) - 1), -1, -1):
@@ -250,6 +287,51 @@ def month_from_text(text: str) -> str | None:
     year = match.group(1) or match.group(3)
     mon = match.group(2) or match.group(4)
     return f"{year}-{int(mon):02d}"
+
+
+# Cells above the header that name when the report was made, not the month it reports.
+_MADE_WORDS = ("制表", "打印", "导出", "填报", "生成", "报送", "下载", "编制")
+_RANGE_WORDS = ("至", "到", "~", "～", "累计", "以来")
+
+
+def title_month(rows: list[list]) -> str | None:
+    """The one month a sheet's title rows name (``2026年12月管户明细``), if they name exactly one.
+
+    Cells saying when the report was made (``制表日期：2026-11-02``) and ranges
+    (``2026年1月至10月``) are passed over.
+    """
+    found: set[str] = set()
+    for cells in rows:
+        for cell in cells:
+            if not isinstance(cell, str):
+                continue
+            text = unicodedata.normalize("NFKC", cell)
+            if any(w in text for w in _MADE_WORDS) or any(w in text for w in _RANGE_WORDS):
+                continue
+            months = set()
+            for match in _MONTH_IN_TEXT.finditer(text):
+                year = match.group(1) or match.group(3)
+                mon = match.group(2) or match.group(4)
+                months.add(f"{year}-{int(mon):02d}")
+            if len(months) == 1:
+                found |= months
+    return found.pop() if len(found) == 1 else None
+
+
+def month_choices(today: dt.date, stored: list[str]) -> list[str]:
+    """Months offered by the picker: next month back three years, plus any stored month, newest first."""
+    months = set(stored)
+    index = today.year * 12 + today.month  # next month's index: months counted from 0000-01 as 0
+    for back in range(37):
+        year, mon0 = divmod(index - back, 12)
+        months.add(f"{year:04d}-{mon0 + 1:02d}")
+    return sorted(months, reverse=True)
+
+
+def month_conflict_note(sources: dict[str, str], chosen: str) -> str:
+    """The Chinese note shown when the month sources disagree: every source and the month taken."""
+    listed = "；".join(f"{k} {v}" for k, v in sources.items() if v)
+    return f"数据月份不一致：{listed}。将按 {chosen} 导入，请核对后确认，或为该文件选择正确的月份"
 
 
 def parse_month(value) -> str | None:
@@ -432,19 +514,75 @@ def _year_mapper(value):
 _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
 
 
+# Number text as users write it: optional sign, ¥ and 元, (123) for a negative, thousands
+# separators only in groups of three. Anything else (1,2,3 or 1_000, which DuckDB's cast
+# would read as 123 and 1000) is not a number.
+_NUMBER_BODY = r"(\d{1,3}(,\d{3})+(\.\d*)?|\d+(\.\d*)?([eE][-+]?\d{1,3})?|\.\d+)"
+_NUMBER_SIGNED = rf"[-+]?\s*[¥￥]?\s*[-+]?\s*{_NUMBER_BODY}\s*元?"
+NUMBER_TEXT = rf"\s*(\(\s*{_NUMBER_SIGNED}\s*\)|{_NUMBER_SIGNED})\s*"
+
+
 def _sql_text_number(raw: str, is_double: bool) -> str:
     """SQL for a raw column as clean number text: separators, full-width digits, ¥ and (negative) handled.
 
     A double becomes its shortest round-trip text, so 1234.56 stays ``1234.56`` exactly.
+    Text that is not a number as users write it (:data:`NUMBER_TEXT`) becomes NULL.
     """
     if is_double:
         return f"cast({raw} as varchar)"
-    cleaned = (
-        f"regexp_replace(translate(trim({raw}), '０１２３４５６７８９．，－＋（）　', '0123456789.,-+() '), "
-        r"'[,\s¥￥元]', '', 'g')"
-    )
+    text = f"translate(trim({raw}), '０１２３４５６７８９．，－＋（）　', '0123456789.,-+() ')"
+    cleaned = f"regexp_replace({text}, '[,\\s¥￥元]', '', 'g')"
     negative = f"regexp_replace({cleaned}, '^\\((.*)\\)$', '-\\1')"
-    return f"nullif(nullif(nullif({negative}, ''), '-'), '—')"
+    return f"case when regexp_full_match({text}, '{NUMBER_TEXT}') then nullif(nullif(nullif({negative}, ''), '-'), '—') end"
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A cell's text for a message: control characters made visible, long text cut."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# RE2 (DuckDB) spelling of the same class: C0 controls and DEL, then C1 controls.
+_SQL_CONTROL = "[[:cntrl:]\\x{80}-\\x{9f}]"
+
+
+def _value_problems(con, sheet: Sheet, table: contract.Table, header: Header, relation: str, raw_schema: pa.Schema) -> list[Problem]:
+    """Row errors for values that parse but must not be stored.
+
+    Amounts beyond ``max_amount_yuan`` (an account number pasted into an amount column;
+    sums of such rows overflow the pages' decimals) and text holding control characters
+    (NUL, line breaks and the like, which break exports and displays).
+    """
+    problems = []
+    limit = settings.get("max_amount_yuan")
+    for name in header.columns:
+        col = table.column(name)
+        if col.type in (contract.AMOUNT, contract.NUMBER):
+            is_double = pa.types.is_floating(raw_schema.field(f"r_{name}").type)
+            rows = con.execute(
+                f"""select _row, cast(r_{name} as varchar) from {relation}
+                    where abs({name}) >= $limit
+                       or ({name} is null and not ({_sql_blank(f"r_{name}", is_double)}) and {_sql_number(f"r_{name}", is_double)} is not null)
+                    order by _row""",
+                {"limit": limit},
+            ).fetchall()
+            for excel_row, value in rows:
+                problems.append(
+                    Problem(sheet.file, sheet.name, excel_row, col.label,
+                            f"“{_shown(value)}”超出合理范围：金额的绝对值应小于 {limit:,} 元（{limit / 100_000_000:,.0f} 亿元），"
+                            "请检查是否把账号、证件号等填进了金额列，或单位是否有误", LEVEL_ROW)
+                )
+        elif col.type == contract.TEXT:
+            rows = con.execute(
+                f"select _row, {name} from {relation} where regexp_matches({name}, '{_SQL_CONTROL}') order by _row"
+            ).fetchall()
+            for excel_row, value in rows:
+                problems.append(
+                    Problem(sheet.file, sheet.name, excel_row, col.label,
+                            f"“{_shown(value)}”含有不可见的控制字符（如空字符 NUL、换行符），请在原表中删除后再导入", LEVEL_ROW)
+                )
+    return problems
 
 
 def _sql_number(raw: str, is_double: bool) -> str:
@@ -534,8 +672,10 @@ def normalise(
         body = [list(r) + [None] * (width - len(r)) for r in body]
     first_row = header.data_start + 1  # Excel number of body[0]
     n_rows = len(body)
-    # A 2-D object array transposes in C: a column is then a cheap slice.
-    grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
+    # A 2-D object array transposes in C: a column is then a cheap slice (the reader's own when it sent one).
+    grid = sheet.grid[header.data_start :] if sheet.grid is not None and sheet.grid.shape == (len(sheet.rows), width) else None
+    if grid is None:
+        grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
     if grid.ndim != 2:  # rows holding sequences would fool numpy; never from our readers
         grid = np.empty((n_rows, width), dtype=object)
         for i, row in enumerate(body):
@@ -565,30 +705,57 @@ def normalise(
     python_clean: dict[str, list] = {}
     row_errors: list[tuple[int, str, str]] = []  # (index in body, column label, message)
 
-    # Data month (snapshot tables).
+    # Data month (snapshot tables): the picker, else a 数据月份 column, else the file or sheet
+    # name. A title line only bears witness; any disagreement is put to the user.
     months_col = None
+    month_sources: dict[str, str] = {}
+    conflict = None
     if table.kind == "snapshot":
+        column_months: set[str] = set()
+        if header.month_col is not None:
+            column_months = {parse_month(v) for v in set(columns_raw[header.month_col]) if v not in (None, "")}
+            column_months.discard(None)
+        witnesses = {
+            "文件名": month_from_text(sheet.file),
+            "工作表名": month_from_text(sheet.name) if sheet.name else None,
+            "标题行": title_month(sheet.rows[: header.row_index]),
+        }
+        stated = [m for m in witnesses.values() if m]
+        column_text = "、".join(sorted(column_months))
         if month:
             months_col = [month] * n_rows
-            if header.month_col is not None:
-                in_file = {parse_month(v) for v in set(columns_raw[header.month_col]) if v not in (None, "")}
-                in_file.discard(None)
-                if in_file and in_file != {month}:
-                    problems.append(Problem(sheet.file, sheet.name, None, "数据月份", f"文件中的数据月份为 {'、'.join(sorted(in_file))}，已按指定的 {month} 导入", LEVEL_INFO))
-        elif header.month_col is not None:
+            month_sources = {"所选月份": month, "数据月份列": column_text, **witnesses}
+            if (column_months and column_months != {month}) or any(m != month for m in stated):
+                conflict = month_conflict_note(month_sources, month)
+        elif column_months:
             months_col, failures = _map_distinct(columns_raw[header.month_col], parse_month)
             if None in months_col:
                 for i, value in enumerate(months_col):
                     if value is None:
                         row_errors.append((i, "数据月份", f"数据月份“{_text_value(columns_raw[header.month_col][i]) or '空'}”无法识别"))
+            month_sources = {"数据月份列": column_text, **witnesses}
+            if any(m not in column_months for m in stated):
+                conflict = month_conflict_note(month_sources, column_text)
         else:
-            file_month = month_from_text(sheet.file) or month_from_text(sheet.name)
-            if not file_month:
+            file_month = witnesses["文件名"] or witnesses["工作表名"]
+            if not file_month and not any(c not in (None, "") for row in body for c in row):
+                file_month = None  # headers only (a blank template's sheet): nothing to place in a month
+            elif not file_month:
+                hint = (
+                    f"（标题行写有 {witnesses['标题行']}，如确为该月，请在导入时选择该月份）" if witnesses["标题行"] else ""
+                )
                 raise Refused([
                     Problem(sheet.file, sheet.name, None, None,
-                            "无法确定数据月份：请在导入时指定月份、在文件名中注明（如 2026-10 或 202610），或加一列“数据月份”")
+                            "无法确定数据月份：请在导入时指定月份、在文件名中注明（如 2026-10 或 202610），或加一列“数据月份”" + hint)
                 ])
             months_col = [file_month] * n_rows
+            month_sources = dict(witnesses)
+            if any(m != file_month for m in stated):
+                conflict = month_conflict_note(month_sources, file_month)
+        month_sources = {k: v for k, v in month_sources.items() if v}
+    elif month:
+        basis = "年度" if table.kind == "yearly" else f"各自的{table.column(table.date_column).label}"
+        problems.append(Problem(sheet.file, sheet.name, None, None, f"{table.label}按{basis}归属，所选月份 {month} 不适用于本表", LEVEL_INFO))
 
     # Enum-like columns mapped in Python (few distinct values), the rest parsed in DuckDB.
     sql_cols = []
@@ -642,7 +809,8 @@ def normalise(
                 is_double = True  # a date cell is blank only when null
             else:
                 expr = _sql_expr(col, raw_col, is_double, header.units.get(name))
-                checks.append((name, f"not ({_sql_blank(raw_col, is_double)}) and {name} is null"))
+                overflow = f" and {_sql_number(raw_col, is_double)} is null" if col.type in (contract.AMOUNT, contract.NUMBER) else ""
+                checks.append((name, f"not ({_sql_blank(raw_col, is_double)}) and {name} is null{overflow}"))
                 select.append(raw_col)
             select.append(f"{expr} as {name}")
         else:
@@ -668,15 +836,40 @@ def normalise(
         params["amount_metrics"] = sorted(contract.AMOUNT_METRICS)
     con.execute(sql, params)
 
-    # Segment derived from balances when the column is absent or blank.
+    # Segment derived from balances when the column is absent or blank, and said so; with
+    # no loan column there is nothing to derive it from, and the user is asked instead.
+    derived: list[str] = []
+    segment_unknown = 0
     if table.name == "customers":
-        con.execute(
-            f"""update {relation} set segment = case
-                    when coalesce(loan_offline, 0) > 0 then '线下授信'
-                    when coalesce(loan_online, 0) > 0 then '线上授信'
-                    else '非授信' end
-                where segment is null"""
-        )
+        segment_label = table.column("segment").label
+        bad_rows = [first_row + i for i, label, _ in row_errors if label == segment_label]
+        blank_segment = "segment is null and _row not in (select unnest($bad::bigint[]))"
+        loans = [n for n in ("loan_offline", "loan_online") if n in header.columns]
+        n_blank = con.execute(f"select count(*) from {relation} where {blank_segment}", {"bad": bad_rows}).fetchall()[0][0]
+        where = "文件中没有“管户类型”列" if "segment" not in header.columns else f"{n_blank:,} 行未填写管户类型"
+        if n_blank and loans:
+            rule = {
+                ("loan_offline", "loan_online"): "线下贷款余额大于 0 为线下授信，否则线上贷款余额大于 0 为线上授信，其余为非授信",
+                ("loan_offline",): "线下贷款余额大于 0 为线下授信，其余为非授信（文件中没有线上贷款余额列）",
+                ("loan_online",): "线上贷款余额大于 0 为线上授信，其余为非授信（文件中没有线下贷款余额列）",
+            }[tuple(loans)]
+            case = (
+                "case when coalesce(loan_offline, 0) > 0 then '线下授信' "
+                "when coalesce(loan_online, 0) > 0 then '线上授信' else '非授信' end"
+            )
+            counts = dict(con.execute(
+                f"select {case}, count(*) from {relation} where {blank_segment} group by 1", {"bad": bad_rows}
+            ).fetchall())
+            con.execute(f"update {relation} set segment = {case} where {blank_segment}", {"bad": bad_rows})
+            split = "、".join(f"{seg} {counts[seg]:,} 户" for seg in contract.SEGMENTS if counts.get(seg))
+            derived.append(f"管户类型：{where}，已按贷款余额推算（{rule}）：{split}")
+        elif n_blank:
+            segment_unknown = n_blank
+            derived.append(
+                f"管户类型：{where}，文件中也没有“线下贷款余额”“线上贷款余额”列，无法推算这 {n_blank:,} 户的管户类型"
+            )
+    for note in derived:
+        problems.append(Problem(sheet.file, sheet.name, None, segment_label, note, LEVEL_INFO))
 
     # Values that did not parse.
     for name, predicate in checks:
@@ -692,6 +885,7 @@ def normalise(
         }[col.type]
         for excel_row, value in bad:
             problems.append(Problem(sheet.file, sheet.name, excel_row, col.label, f"“{value}”{what}", LEVEL_ROW))
+    problems.extend(_value_problems(con, sheet, table, header, relation, raw.schema))
     for i, label, message in row_errors:
         if first_row + i not in skip_rows:
             problems.append(Problem(sheet.file, sheet.name, first_row + i, label, message, LEVEL_ROW))
@@ -719,17 +913,31 @@ def normalise(
         for excel_row, value in dups:
             problems.append(Problem(sheet.file, sheet.name, excel_row, label, f"{label}“{value}”在本表中重复出现", LEVEL_ROW))
 
-    clean = Clean(sheet.file, sheet.name, table, header, relation, dropped=dropped, problems=problems)
+    clean = Clean(
+        sheet.file, sheet.name, table, header, relation, dropped=dropped, problems=problems,
+        month_sources=month_sources, month_conflict=conflict, derived=derived, segment_unknown=segment_unknown,
+    )
     if totals:
-        _check_totals(con, clean, totals, raw_name)
+        _check_totals(con, clean, totals, dict(checks))
     if header.unused:
-        problems.append(Problem(sheet.file, sheet.name, header.row_index + 1, None, f"以下列未使用：{'、'.join(header.unused[:20])}", LEVEL_INFO))
+        notes = header_notes(sheet.rows[header.row_index], table, set(header.columns))
+        more = f"（共 {len(header.unused)} 列）" if len(header.unused) > 20 else ""
+        problems.append(Problem(
+            sheet.file, sheet.name, header.row_index + 1, None,
+            f"以下列未使用：{'、'.join(header.unused[:20])}{more}" + "".join(f"；{n}" for n in notes), LEVEL_INFO,
+        ))
     con.unregister(raw_name)
     return clean
 
 
-def _check_totals(con, clean: Clean, totals: list[tuple[int, list]], raw_name: str) -> None:
-    """Compare the last 合计/总计 row's amounts with the sum of the detail rows."""
+def _check_totals(con, clean: Clean, totals: list[tuple[int, list]], unparsed: dict[str, str]) -> None:
+    """Compare the last 合计/总计 row's amounts with the sum of the detail rows.
+
+    A mismatch with every detail amount read is an error (the export may be incomplete).
+    Where some detail amounts could not be read, those rows are row errors the user may
+    skip: the total cannot be checked in full, and the figures are given as a 提示. All
+    figures are shown one way: 万元, two decimals, separators.
+    """
     excel_row, cells = totals[-1]
     header = clean.header
     tolerance_units = Decimal(str(settings.get("total_tolerance_units")))
@@ -748,15 +956,23 @@ def _check_totals(con, clean: Clean, totals: list[tuple[int, list]], raw_name: s
             continue
         stated = (number * factor).quantize(Decimal("0.01"))
         detail = con.execute(f"select coalesce(sum({name}), 0) from {clean.relation}").fetchall()[0][0]
-        if abs(stated - detail) > tolerance_units * factor:
-            clean.problems.append(
-                Problem(
-                    clean.file,
-                    clean.sheet,
-                    excel_row,
-                    col.label,
-                    f"合计行与明细不符：“{col.label}”合计为 {stated_text} {unit}，明细之和为 {detail / factor:,.2f} {unit}，"
-                    f"相差 {(stated - detail) / factor:,.2f} {unit}。请核对导出是否完整",
-                    LEVEL_ERROR,
-                )
+        if abs(stated - detail) <= tolerance_units * factor:
+            continue
+        unread = 0
+        if name in unparsed:
+            unread = con.execute(f"select count(*) from {clean.relation} where {unparsed[name]}").fetchall()[0][0]
+        stated_wan, detail_wan, gap_wan = (fmt.wan(v, unit=True) for v in (stated, detail, stated - detail))
+        if unread:
+            message = (
+                f"合计行无法完整核对：“{col.label}”有 {unread:,} 行金额无法识别（见行错误）。合计行为 {stated_wan}，"
+                f"其余明细之和为 {detail_wan}，相差 {gap_wan}，差额可能来自这些行；"
+                f"跳过这些行导入时，导入的“{col.label}”之和为 {detail_wan}"
             )
+            level = LEVEL_INFO
+        else:
+            message = (
+                f"合计行与明细不符：“{col.label}”合计行为 {stated_wan}，明细之和为 {detail_wan}，相差 {gap_wan}。"
+                "请核对导出是否完整"
+            )
+            level = LEVEL_ERROR
+        clean.problems.append(Problem(clean.file, clean.sheet, excel_row, col.label, message, level))

@@ -494,6 +494,6 @@ def test_two_row_merged_header(tmp_path, db):
 def test_money_is_exact_half_up(tmp_path, db, header, cell, expected):
     path = tmp_path / "m_202610.csv"
     path.write_text(f"客户号,客户名称,客户经理编号,所属支行,{header}\nC1,甲,M1,城关支行,\"{cell}\"\n", encoding="utf-8")
-    code, out, err = run_cli("ingest", str(path), "--db", str(db))
+    code, out, err = run_cli("ingest", str(path), "--db", str(db), "--assume-non-credit")
     assert code == 0, err
     assert stored(db, "select dep_settlement from customers") == [(Decimal(expected),)]
