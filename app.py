@@ -74,6 +74,7 @@ elif overview["target"].notna().any():
                 frame,
                 key=f"overview_progress_{kind}",
                 title=title,
+                name=f"年度目标完成情况·{title}",
                 columns=scorecard.progress_columns(kind, line=line_scope),
             )
 else:
@@ -89,7 +90,7 @@ st.caption(
     + ("" if ctx.line_complete else "本月全条线数据不完整，“四个5”只含已上传的支行。")
 )
 st.plotly_chart(scorecard.scale_figure(goals), width="stretch", key="overview_scale_chart")
-ui.table(goals, key="overview_scale", columns=scorecard.SCALE_COLUMNS)
+ui.table(goals, key="overview_scale", name="四个5与三个1", columns=scorecard.SCALE_COLUMNS)
 
 st.subheader("支行排名")
 ranking = ctx.run("branch_ranking")

@@ -193,7 +193,7 @@ st.download_button(
     data=lambda: campaign.summary_xlsx(
         summary_con.cursor(), summary_month, summary_branch, phase, cal, training=training
     ),
-    file_name=f"阶段总结_{phase.label.replace(' ', '')}_{ctx.month}_{scope}.xlsx",
+    file_name=f"阶段总结_{phase.label.replace(' ', '')}_{ctx.month}_{ctx.branch or '全条线'}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="campaign_summary_xlsx",
     on_click="ignore",

@@ -152,6 +152,8 @@ with side_column:
             ui.table(
                 ctx.run("grid_channel_customers", dept_id=chosen),
                 key="grid_channel_customers",
+                name="渠道带来的客户",
+                filters={"渠道": dict(zip(channels["grid_id"], channels["grid_name"]))[chosen]},
                 columns={
                     "customer_name": ("客户名称", "text"),
                     "segment": ("管户类型", "text"),

@@ -85,9 +85,9 @@ if scorecard.BOTTOM_MEASURES[measure_label] != "total":
 st.subheader("按团队、按支行汇总")
 team_tab, branch_tab = st.tabs(["按团队", "按支行"])
 with team_tab:
-    ui.table(scorecard.rollup(scorecard.page_rows(mix), "team"), key="mix_by_team", columns=scorecard.ROLLUP_COLUMNS)
+    ui.table(scorecard.rollup(scorecard.page_rows(mix), "team"), key="mix_by_team", name="管户结构·按团队汇总", columns=scorecard.ROLLUP_COLUMNS)
 with branch_tab:
-    ui.table(scorecard.rollup(scorecard.page_rows(mix), "branch"), key="mix_by_branch", columns=scorecard.ROLLUP_COLUMNS)
+    ui.table(scorecard.rollup(scorecard.page_rows(mix), "branch"), key="mix_by_branch", name="管户结构·按支行汇总", columns=scorecard.ROLLUP_COLUMNS)
 st.caption("缺口合计为各人缺口相加（一人超额不抵另一人缺口）；支行上传的支行级目标见“经营总览”的支行排名。")
 
 st.subheader("客户经理的客户清单")

@@ -177,7 +177,7 @@ if ctx.training:
 st.download_button(
     "下载全部清单（Excel，每张清单一个工作表）",
     data=lambda: prospects.workbook(lists, ctx.month, scope),
-    file_name=f"存量客户深挖_{ctx.month}.xlsx",
+    file_name=f"存量客户深挖_{ctx.month}_{ctx.branch or '全条线'}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="prospect_workbook",
     on_click="ignore",

@@ -623,6 +623,9 @@ def progress_sheet(progress_frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(PROGRESS_SHEET_COLUMNS))
 
 
+NOTE_COLUMNS = {"item": ("项目", "text"), "content": ("内容", "text"), "value": ("数值", "pct")}
+
+
 def summary_sheets(
     progress_frame: pd.DataFrame,
     phase: Phase,
@@ -645,30 +648,31 @@ def summary_sheets(
     baseline = progress_frame["baseline_month"].dropna() if "baseline_month" in progress_frame else pd.Series()
     notes = pd.DataFrame(
         [
-            ("数据月份", month),
-            ("范围", branch or "全部支行"),
-            ("阶段", f"{phase.label}（{phase.months_text}）"),
-            ("阶段主题", phase.theme),
-            ("阶段序时进度", fmt.pct(time_progress(month, phase))),
-            ("阶段划分", "，".join(f"{p.label} {p.months_text}" for p in cal.phases)),
-            ("目标分配权重", cal.weights_text()),
-            ("排名指标", "、".join(phase.rank_measures)),
+            ("数据月份", month, None),
+            ("范围", branch or "全条线", None),
+            ("阶段", f"{phase.label}（{phase.months_text}）", None),
+            ("阶段主题", phase.theme, None),
+            ("阶段序时进度", "截至数据月末，阶段已过天数占阶段总天数的比例（见“数值”列）", time_progress(month, phase)),
+            ("阶段划分", "，".join(f"{p.label} {p.months_text}" for p in cal.phases), None),
+            ("目标分配权重", cal.weights_text(), None),
+            ("排名指标", "、".join(phase.rank_measures), None),
             (
                 "户数口径",
                 "户数类指标的完成数为户数增加（阶段末户数减阶段初户数），全年起点为"
                 + (f" {baseline.iloc[0]} 月末" if not baseline.empty else "上年末（尚无数据）")
                 + "；其年度目标为目标户数减起点户数。",
+                None,
             ),
-            ("金额单位", "万元"),
+            ("金额单位", "万元", None),
         ],
-        columns=["item", "content"],
+        columns=["item", "content", "value"],
     )
     in_phase = acts[acts["phase"] == phase.number] if not acts.empty else acts
     phase_months = [f"{int(month[:4]):04d}-{m:02d}" for m in range(phase.start_month, phase.end_month + 1)]
     plan_rows = status[status["month"].isin(phase_months)] if not status.empty else status
     summary_columns = {by: activity_summary_columns(by) for by in ("activity_type", "month")}
     return [
-        ("说明", title("总结分析"), notes, {"item": ("项目", "text"), "content": ("内容", "text")}),
+        ("说明", title("总结分析"), notes, NOTE_COLUMNS),
         ("阶段进度", title("各阶段目标与完成"), progress_sheet(progress_frame), PROGRESS_SHEET_COLUMNS),
         ("支行排名", title("支行排名"), branch_ranking, ranking_columns(phase.rank_measures, "branch")),
         ("客户经理排名", title("客户经理排名"), manager_ranking, ranking_columns(phase.rank_measures, "manager")),

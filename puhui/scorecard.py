@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -662,12 +663,30 @@ def progress_figure(overview: pd.DataFrame) -> go.Figure:
 SCALE_COLUMNS: dict[str, tuple[str, str]] = {
     "scope": ("口径", "text"),
     "measure": ("指标", "text"),
-    "actual_text": ("当前", "text"),
-    "goal_text": ("远期目标", "text"),
+    "shown_unit": ("单位", "text"),
+    "actual_shown": ("当前", "number"),
+    "goal_shown": ("远期目标", "number"),
     "goal_share": ("远期达成", "pct"),
-    "interim_text": ("本年目标", "text"),
+    "interim_shown": ("本年目标", "number"),
     "interim_share": ("本年达成", "pct"),
 }
+
+
+def shown_number(unit: str, value, line: bool = True, digits: int = 2) -> Decimal | None:
+    """A measure's value as the number the page shows, in :func:`shown_unit` (亿元 or 万元 rounded to the cent, counts whole)."""
+    if value is None or pd.isna(value):
+        return None
+    number = fmt._dec(value.item() if hasattr(value, "item") else value)
+    if unit == "元":
+        number = number / (fmt.YI if line else fmt.WAN)
+    elif unit in ("户", "人") and digits == 2:
+        digits = 0
+    return number.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def shown_unit(unit: str, line: bool = True) -> str:
+    """The unit :func:`shown_number` is in: ``亿元``/``万元`` for yuan, else the measure's own."""
+    return amount_unit(line) if unit == "元" else unit
 
 
 def _share(actual, goal):
@@ -717,6 +736,14 @@ def scale_goals(line_overview: pd.DataFrame, scope_overview: pd.DataFrame | None
     ]
     out["goal_text"] = [value_text(u, v, line=not ph) for u, v, ph in zip(out["unit"], out["goal"], per_head)]
     out["interim_text"] = [value_text(u, v, line=not ph) for u, v, ph in zip(out["unit"], out["interim"], per_head)]
+    # Numbers as numbers (an Excel download can be summed): the same figures as the texts.
+    out["shown_unit"] = [shown_unit(u, line=not ph) for u, ph in zip(out["unit"], per_head)]
+    out["actual_shown"] = [
+        shown_number(u, v, line=not ph, digits=1 if ph and u == "户" else 2)
+        for u, v, ph in zip(out["unit"], out["actual"], per_head)
+    ]
+    for column in ("goal", "interim"):
+        out[f"{column}_shown"] = [shown_number(u, v, line=not ph) for u, v, ph in zip(out["unit"], out[column], per_head)]
     out["goal_share"] = [_share(a, b) for a, b in zip(out["actual"], out["goal"])]
     out["interim_share"] = [_share(a, b) for a, b in zip(out["actual"], out["interim"])]
     return out

@@ -11,8 +11,8 @@ The module also holds the small display helpers the pages share: ``explain`` (th
 
 from __future__ import annotations
 
-import io
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -27,7 +27,7 @@ from streamlit.elements import exception as _st_exception
 from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import contract, fmt, queries, settings, store
+from . import contract, export, fmt, queries, settings, store
 
 APP_NAME = "普惠网格经营驾驶舱"
 ALL_BRANCHES = "全部支行"
@@ -64,6 +64,7 @@ KEY_MONTH, KEY_BRANCH, KEY_TRAINING = "puhui_month", "puhui_branch", "puhui_trai
 _FILTERS = "_puhui_filters"  # the chosen filters, kept across pages in session state
 _WRITTEN = "_puhui_qp_written"  # the query parameters this session last wrote
 _TRAINING_NOW = "_puhui_training_now"
+_DOWNLOAD_SCOPE = "_puhui_download_scope"  # (month, branch) of the page being drawn
 
 _TRUTHY = {"1", "true", "yes", "on", "是"}
 _build_lock = threading.Lock()
@@ -426,6 +427,7 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
             st.caption("最近导入：无" + ("（演示数据）" if demo else ""))
 
     st.session_state[_TRAINING_NOW] = training
+    st.session_state[_DOWNLOAD_SCOPE] = (month, branch)
     _write_query_params(
         {
             QP_MONTH: month,
@@ -606,18 +608,31 @@ def _display_frame(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> 
     return shown, config
 
 
-def xlsx_bytes(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, str]] | None = None) -> bytes:
-    """The frame as an xlsx workbook (``export.to_xlsx`` when present, else a plain sheet)."""
-    try:
-        from . import export
-    except ImportError:
-        export = None
-    if export is not None:
-        return export.to_xlsx(frame, title, columns)
-    out = frame[list(columns)].rename(columns={c: lab for c, (lab, _) in columns.items()}) if columns else frame
-    buffer = io.BytesIO()
-    out.to_excel(buffer, index=False, sheet_name=(title or "数据")[:31])
-    return buffer.getvalue()
+def download_name(title: str) -> str:
+    """A table title as the name of its download: its explanation in brackets and what a file name cannot hold dropped.
+
+    ``目标缺口（缺口 = 目标 − 实际，已达标为 0）`` → ``目标缺口``.
+    """
+    name = re.sub(r"[（(][^（）()]*[）)]\s*$", "", title.strip()).strip() or title.strip()
+    return re.sub(r'[\\/:*?"<>|\s]+', "", name)[:60] or "数据"
+
+
+def download_scope() -> tuple[str | None, str]:
+    """(month, 范围) of the page being drawn, for the title row and the file name of its downloads."""
+    month, branch = st.session_state.get(_DOWNLOAD_SCOPE, (None, None))
+    return month, branch or "全条线"
+
+
+def download_heading(title: str, filters: dict | None = None) -> str:
+    """The title row of a download drawn now: what, the data month, the scope, ``filters`` (and 培训演示)."""
+    month, scope = download_scope()
+    heading = export.title_line(title, month, {"范围": scope} | (filters or {}))
+    return heading + ("（培训演示，个人信息已脱敏）" if st.session_state.get(_TRAINING_NOW) else "")
+
+
+def xlsx_bytes(frame: pd.DataFrame, title: str, heading: str, columns: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """The frame as an xlsx workbook: sheet ``title``, the title row ``heading`` (:func:`download_heading`)."""
+    return export.to_xlsx(frame, heading, columns, sheet_name=download_name(title)[:31])
 
 
 def table(
@@ -627,6 +642,8 @@ def table(
     columns: dict[str, tuple[str, str]] | None = None,
     height: int | str = "auto",
     download: bool = True,
+    name: str | None = None,
+    filters: dict | None = None,
 ) -> None:
     """A table with Chinese headers and formatted amounts, plus an xlsx download button.
 
@@ -634,8 +651,14 @@ def table(
     万元), ``yi`` (亿元), ``count``, ``pct`` (a 0–1 ratio), ``number`` (a plain number in the
     unit its header names, e.g. ``较序时（百分点）``), ``text``, ``date``; only those columns
     are shown, in that order. Personal columns are masked in training mode.
+
+    The download is named after ``name`` (else the title without its bracketed explanation),
+    the month and the scope (``客户经理存款构成_2026-10_城关支行.xlsx``); its title row also
+    lists ``filters`` (``{"客户经理": "M001"}``). A table with a download needs a title or a name.
     """
     columns = columns or {}
+    if download and not (name or title):
+        raise ValueError(f"表格 {key} 可下载，须有中文标题或下载名称")
     if st.session_state.get(_TRAINING_NOW):
         frame = _mask(frame)
     if title:
@@ -650,11 +673,12 @@ def table(
         shown, key=key, column_config=config, hide_index=True, width="stretch", height=height, placeholder="—"
     )
     if download:
-        export_frame = frame
+        export_frame, label = frame, name or download_name(title)
+        heading, (month, scope) = download_heading(label, filters), download_scope()
         st.download_button(
             "下载 Excel",
-            data=lambda: xlsx_bytes(export_frame, title or key, columns),
-            file_name=f"{title or key}.xlsx",
+            data=lambda: xlsx_bytes(export_frame, label, heading, columns),
+            file_name="_".join(part for part in (label, month, scope) if part) + ".xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}__xlsx",
             on_click="ignore",

@@ -410,7 +410,7 @@ def test_completion_matrix(con, cal):
 def test_summary_workbook_in_training_mode_for_one_branch(con, cal):
     data = campaign.summary_xlsx(con, MONTH, "城关支行", None, cal, training=True)
     book = openpyxl.load_workbook(io.BytesIO(data))
-    notes = dict(book["说明"].iter_rows(min_row=3, values_only=True))
+    notes = {item: content for item, content, _ in book["说明"].iter_rows(min_row=3, values_only=True)}
     assert notes["范围"] == "城关支行" and notes["阶段"].startswith("二阶段 促提升")
     branches = [r[1] for r in book["支行排名"].iter_rows(min_row=3, values_only=True)]
     assert branches == ["城关支行"]
@@ -445,8 +445,11 @@ def test_summary_workbook_reads_back(con, cal):
     assert activity_rows[1][0].date() == date(2026, 1, 15)
     plan_rows = list(book["活动计划执行"].iter_rows(min_row=3, values_only=True))
     assert len(plan_rows) == 7  # the plan's entries for January–March
-    notes = dict(book["说明"].iter_rows(min_row=3, values_only=True))
-    assert notes["目标分配权重"] == "4:3:3:2" and notes["范围"] == "全部支行"
+    notes = {item: (content, value) for item, content, value in book["说明"].iter_rows(min_row=3, values_only=True)}
+    assert notes["目标分配权重"][0] == "4:3:3:2" and notes["范围"][0] == "全条线"
+    # The phase's time progress is a number (was the text '66.3%'), formatted as a percentage.
+    assert notes["阶段序时进度"][1] == pytest.approx(campaign.time_progress(MONTH, cal.phases[0]))
+    assert book["说明"]["C" + str(3 + list(notes).index("阶段序时进度"))].number_format == "0.0%"
 
 
 def test_summary_workbook_without_any_data(tmp_path, cal):
