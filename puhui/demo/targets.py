@@ -55,6 +55,7 @@ def wide_columns(builder: Builder, basis: Basis) -> list[str]:
     base_idx, since_january, rate_w = basis.base_idx, basis.since_january, basis.rate_w
 
     def year_start(col: str, rate: str) -> str:
+        """SQL for a measure's year start: stored last December, or the end month less the pace."""
         return f"b.{col}" if base_idx is not None else f"(l.{col} - {rate} * {since_january})"
 
     if builder.n_months > 1:
@@ -66,7 +67,7 @@ def wide_columns(builder: Builder, basis: Basis) -> list[str]:
     }
 
     def kind_start(col: str) -> str:
-        # a deposit kind's year start: stored, or the end month's share of the total's
+        """SQL for a deposit kind's year start: stored, or the end month's share of the total's."""
         if base_idx is not None:
             return f"b.{col}"
         return f"l.{col} / nullif(l.dep, 0) * {year_start('dep', act_rate['dep'])}"
