@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
 # Code whose change makes a stored demo build stale.
-BUILD_SOURCES = ("puhui/demo.py", "puhui/store.py", "puhui/contract.py", "puhui/ingest.py")
+BUILD_SOURCES = ("puhui/demo", "puhui/store.py", "puhui/contract.py", "puhui/ingest.py")  # a folder: its .py files
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [  # as tests/conftest.py
@@ -91,8 +91,9 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256()
     for rel in BUILD_SOURCES:
         path = ROOT / rel
-        digest.update(rel.encode())
-        digest.update(path.read_bytes() if path.exists() else b"")
+        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(file.read_bytes() if file.exists() else b"")
     return digest.hexdigest()[:16]
 
 

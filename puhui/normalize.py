@@ -651,26 +651,52 @@ def _sql_expr(col: contract.Column, raw: str, is_double: bool, unit: str | None)
     raise AssertionError(col.type)
 
 
-def normalise(
-    con: duckdb.DuckDBPyConnection,
-    sheet: Sheet,
-    relation: str,
-    month: str | None = None,
-) -> Clean:
-    """Normalise one sheet into temp table ``relation``; raise :class:`Refused` for sheet-level errors."""
-    header = detect_header(sheet)
-    table = header.table
-    problems: list[Problem] = [
-        Problem(sheet.file, sheet.name, r, c, m, LEVEL_ERROR) for r, c, m in sheet.warnings
-    ]
+@dataclass
+class _Body:
+    """A sheet's rows below the header, padded to one width, with each column as an array."""
+
+    rows: list[list]
+    columns: list[np.ndarray]  # one object array per column of the sheet
+    first_row: int  # Excel row number of rows[0]
+
+    @property
+    def n_rows(self) -> int:
+        """How many rows the body holds (blank and footer rows included)."""
+        return len(self.rows)
+
+
+@dataclass
+class _Months:
+    """Where a snapshot sheet's rows belong: one data month per row and its witnesses."""
+
+    per_row: list | None = None  # the month of each body row; None for tables not by snapshot
+    sources: dict[str, str] = field(default_factory=dict)
+    conflict: str | None = None
+
+
+@dataclass
+class _Raw:
+    """The sheet's columns as DuckDB will read them: parsed in Python or left for SQL."""
+
+    table: pa.Table
+    python_clean: dict[str, list]  # canonical name → values mapped in Python (enums, flags, years)
+    sql_cols: list[str]  # canonical names parsed in DuckDB from their ``r_`` column
+
+
+def _refuse_reader_warnings(sheet: Sheet) -> None:
+    """Refuse a sheet whose reader already found it unreadable (its warnings are errors)."""
+    problems = [Problem(sheet.file, sheet.name, r, c, m, LEVEL_ERROR) for r, c, m in sheet.warnings]
     if problems:
         raise Refused(problems)
+
+
+def _sheet_body(sheet: Sheet, header: Header) -> _Body:
+    """The rows below the header, ragged CSV rows padded, and their columns as object arrays."""
     body = sheet.rows[header.data_start :]
     width = max((len(r) for r in body), default=0)
     width = max(width, len(sheet.rows[header.row_index]))
     if any(len(r) != width for r in body):  # ragged CSV rows
         body = [list(r) + [None] * (width - len(r)) for r in body]
-    first_row = header.data_start + 1  # Excel number of body[0]
     n_rows = len(body)
     # A 2-D object array transposes in C: a column is then a cheap slice (the reader's own when it sent one).
     grid = sheet.grid[header.data_start :] if sheet.grid is not None and sheet.grid.shape == (len(sheet.rows), width) else None
@@ -680,88 +706,106 @@ def normalise(
         grid = np.empty((n_rows, width), dtype=object)
         for i, row in enumerate(body):
             grid[i, :] = row
-    columns_raw = [grid[:, j] for j in range(width)]
+    return _Body(body, [grid[:, j] for j in range(width)], header.data_start + 1)
 
-    # Footer and note rows: Arrow's regex kernel finds candidates in the first columns,
-    # then each candidate row is looked at closely.
+
+def _footer_rows(body: _Body) -> dict[int, str]:
+    """合计, 小计 and note rows by index in the body: Arrow's regex kernel finds candidates in
+    the first columns, then each candidate row is looked at closely."""
     footer_rows: dict[int, str] = {}
-    for col in columns_raw[:4]:
+    for col in body.columns[:4]:
         texts = _arrow_column(col, contract.TEXT)
         hits = pc.match_substring_regex(texts, _FOOTER_PATTERN)
         for i in np.flatnonzero(hits.fill_null(False).to_numpy(zero_copy_only=False)):
             i = int(i)
             if i not in footer_rows:
-                kind = _is_footer(body[i])
+                kind = _is_footer(body.rows[i])
                 if kind:
                     footer_rows[i] = kind
+    return footer_rows
+
+
+def _count_footers(body: _Body, footer_rows: dict[int, str]) -> tuple[dict[str, int], list[tuple[int, list]]]:
+    """The dropped-row counts so far (blank rows counted later) and the 合计 rows with their Excel row."""
     dropped = {"空行": 0, "合计行": 0, "小计行": 0, "说明行": 0}
     totals = []
     for i, kind in sorted(footer_rows.items()):
         dropped[{"total": "合计行", "subtotal": "小计行", "note": "说明行"}[kind]] += 1
         if kind == "total":
-            totals.append((first_row + i, body[i]))
+            totals.append((body.first_row + i, body.rows[i]))
+    return dropped, totals
 
-    arrays: dict[str, pa.Array] = {"_row": pa.array(range(first_row, first_row + n_rows), type=pa.int64())}
+
+def _snapshot_months(sheet: Sheet, header: Header, body: _Body, month: str | None,
+                     row_errors: list[tuple[int, str, str]]) -> _Months:
+    """The data month of a snapshot sheet's rows: the picker, else a 数据月份 column, else the
+    file or sheet name. A title line only bears witness; any disagreement is put to the user.
+
+    Unreadable months in the column become row errors; no month at all refuses the sheet.
+    """
+    n_rows = body.n_rows
+    column_months: set[str] = set()
+    if header.month_col is not None:
+        column_months = {parse_month(v) for v in set(body.columns[header.month_col]) if v not in (None, "")}
+        column_months.discard(None)
+    witnesses = {
+        "文件名": month_from_text(sheet.file),
+        "工作表名": month_from_text(sheet.name) if sheet.name else None,
+        "标题行": title_month(sheet.rows[: header.row_index]),
+    }
+    stated = [m for m in witnesses.values() if m]
+    column_text = "、".join(sorted(column_months))
+    found = _Months()
+    if month:
+        found.per_row = [month] * n_rows
+        found.sources = {"所选月份": month, "数据月份列": column_text, **witnesses}
+        if (column_months and column_months != {month}) or any(m != month for m in stated):
+            found.conflict = month_conflict_note(found.sources, month)
+    elif column_months:
+        found.per_row, _failures = _map_distinct(body.columns[header.month_col], parse_month)
+        if None in found.per_row:
+            for i, value in enumerate(found.per_row):
+                if value is None:
+                    row_errors.append((i, "数据月份", f"数据月份“{_text_value(body.columns[header.month_col][i]) or '空'}”无法识别"))
+        found.sources = {"数据月份列": column_text, **witnesses}
+        if any(m not in column_months for m in stated):
+            found.conflict = month_conflict_note(found.sources, column_text)
+    else:
+        file_month = witnesses["文件名"] or witnesses["工作表名"]
+        if not file_month and not any(c not in (None, "") for row in body.rows for c in row):
+            file_month = None  # headers only (a blank template's sheet): nothing to place in a month
+        elif not file_month:
+            hint = (
+                f"（标题行写有 {witnesses['标题行']}，如确为该月，请在导入时选择该月份）" if witnesses["标题行"] else ""
+            )
+            raise Refused([
+                Problem(sheet.file, sheet.name, None, None,
+                        "无法确定数据月份：请在导入时指定月份、在文件名中注明（如 2026-10 或 202610），或加一列“数据月份”" + hint)
+            ])
+        found.per_row = [file_month] * n_rows
+        found.sources = dict(witnesses)
+        if any(m != file_month for m in stated):
+            found.conflict = month_conflict_note(found.sources, file_month)
+    found.sources = {k: v for k, v in found.sources.items() if v}
+    return found
+
+
+def _month_not_used(sheet: Sheet, table: contract.Table, month: str) -> Problem:
+    """A note that the picked month does not apply to a yearly or dated table."""
+    basis = "年度" if table.kind == "yearly" else f"各自的{table.column(table.date_column).label}"
+    return Problem(sheet.file, sheet.name, None, None, f"{table.label}按{basis}归属，所选月份 {month} 不适用于本表", LEVEL_INFO)
+
+
+def _raw_columns(table: contract.Table, header: Header, body: _Body, footer_rows: dict[int, str],
+                 months: _Months, row_errors: list[tuple[int, str, str]]) -> _Raw:
+    """The Arrow table DuckDB reads: enum-like columns (few distinct values) mapped in Python,
+    the rest raw for parsing in DuckDB, with the Excel row, the month and a footer flag."""
+    arrays: dict[str, pa.Array] = {"_row": pa.array(range(body.first_row, body.first_row + body.n_rows), type=pa.int64())}
     python_clean: dict[str, list] = {}
-    row_errors: list[tuple[int, str, str]] = []  # (index in body, column label, message)
-
-    # Data month (snapshot tables): the picker, else a 数据月份 column, else the file or sheet
-    # name. A title line only bears witness; any disagreement is put to the user.
-    months_col = None
-    month_sources: dict[str, str] = {}
-    conflict = None
-    if table.kind == "snapshot":
-        column_months: set[str] = set()
-        if header.month_col is not None:
-            column_months = {parse_month(v) for v in set(columns_raw[header.month_col]) if v not in (None, "")}
-            column_months.discard(None)
-        witnesses = {
-            "文件名": month_from_text(sheet.file),
-            "工作表名": month_from_text(sheet.name) if sheet.name else None,
-            "标题行": title_month(sheet.rows[: header.row_index]),
-        }
-        stated = [m for m in witnesses.values() if m]
-        column_text = "、".join(sorted(column_months))
-        if month:
-            months_col = [month] * n_rows
-            month_sources = {"所选月份": month, "数据月份列": column_text, **witnesses}
-            if (column_months and column_months != {month}) or any(m != month for m in stated):
-                conflict = month_conflict_note(month_sources, month)
-        elif column_months:
-            months_col, failures = _map_distinct(columns_raw[header.month_col], parse_month)
-            if None in months_col:
-                for i, value in enumerate(months_col):
-                    if value is None:
-                        row_errors.append((i, "数据月份", f"数据月份“{_text_value(columns_raw[header.month_col][i]) or '空'}”无法识别"))
-            month_sources = {"数据月份列": column_text, **witnesses}
-            if any(m not in column_months for m in stated):
-                conflict = month_conflict_note(month_sources, column_text)
-        else:
-            file_month = witnesses["文件名"] or witnesses["工作表名"]
-            if not file_month and not any(c not in (None, "") for row in body for c in row):
-                file_month = None  # headers only (a blank template's sheet): nothing to place in a month
-            elif not file_month:
-                hint = (
-                    f"（标题行写有 {witnesses['标题行']}，如确为该月，请在导入时选择该月份）" if witnesses["标题行"] else ""
-                )
-                raise Refused([
-                    Problem(sheet.file, sheet.name, None, None,
-                            "无法确定数据月份：请在导入时指定月份、在文件名中注明（如 2026-10 或 202610），或加一列“数据月份”" + hint)
-                ])
-            months_col = [file_month] * n_rows
-            month_sources = dict(witnesses)
-            if any(m != file_month for m in stated):
-                conflict = month_conflict_note(month_sources, file_month)
-        month_sources = {k: v for k, v in month_sources.items() if v}
-    elif month:
-        basis = "年度" if table.kind == "yearly" else f"各自的{table.column(table.date_column).label}"
-        problems.append(Problem(sheet.file, sheet.name, None, None, f"{table.label}按{basis}归属，所选月份 {month} 不适用于本表", LEVEL_INFO))
-
-    # Enum-like columns mapped in Python (few distinct values), the rest parsed in DuckDB.
     sql_cols = []
     for name, index in header.columns.items():
         col = table.column(name)
-        values = columns_raw[index]
+        values = body.columns[index]
         if col.type in (contract.ENUM, contract.FLAG, contract.YEAR):
             mapper = {contract.ENUM: _enum_mapper(col) if col.type == contract.ENUM else None,
                       contract.FLAG: _flag_mapper, contract.YEAR: _year_mapper}[col.type]
@@ -778,29 +822,30 @@ def normalise(
         kind = table.column(name).type
         type_ = pa.bool_() if kind == contract.FLAG else (pa.int64() if kind == contract.YEAR else pa.string())
         arrays[name] = pa.array(mapped, type=type_)
-    if months_col is not None:
-        arrays["month"] = pa.array(months_col, type=pa.string())
-    # Rows with nothing in any mapped column are blank; footer rows were found above.
-    skip = sorted(footer_rows)
-    skip_flags = [False] * n_rows
-    for i in skip:
+    if months.per_row is not None:
+        arrays["month"] = pa.array(months.per_row, type=pa.string())
+    # Rows with nothing in any mapped column are blank; footer rows were found before.
+    skip_flags = [False] * body.n_rows
+    for i in footer_rows:
         skip_flags[i] = True
     arrays["_skip"] = pa.array(skip_flags, type=pa.bool_())
+    return _Raw(pa.table(arrays), python_clean, sql_cols)
 
-    raw = pa.table(arrays)
-    raw_name = f"{relation}_raw"
-    con.register(raw_name, raw)
+
+def _clean_select(table: contract.Table, header: Header, raw: _Raw, by_month: bool) -> tuple[list[str], list[tuple[str, str]]]:
+    """The select list turning raw columns into clean ones (every contract column, NULL when
+    absent), and per parsed column the SQL predicate of a value that did not parse."""
     select = ["_row"]
-    if months_col is not None:
+    if by_month:
         select.append("month")
     checks = []
     for col in table.columns:
         name = col.name
-        if name in python_clean:
+        if name in raw.python_clean:
             select.append(name)
-        elif name in sql_cols:
+        elif name in raw.sql_cols:
             raw_col = f"r_{name}"
-            arrow_type = raw.schema.field(raw_col).type
+            arrow_type = raw.table.schema.field(raw_col).type
             is_double = pa.types.is_floating(arrow_type)
             if col.type == contract.TEXT:
                 expr = f"nullif(trim(cast({raw_col} as varchar)), '')"
@@ -815,17 +860,22 @@ def normalise(
             select.append(f"{expr} as {name}")
         else:
             select.append(f"null::{contract.SQL_TYPES[col.type]} as {name}")
-    params = {}
-    raw_cols = [f"r_{n}" for n in sql_cols]
-    blank = " and ".join(
-        [_sql_blank(c, pa.types.is_floating(raw.schema.field(c).type) or pa.types.is_date(raw.schema.field(c).type)) for c in raw_cols]
-        + [f"({n} is null or {n} = false)" if table.column(n).type == contract.FLAG else f"{n} is null" for n in python_clean]
+    return select, checks
+
+
+def _blank_predicate(table: contract.Table, raw: _Raw) -> str:
+    """SQL true for a row with nothing in any mapped column (an unticked flag counts as nothing)."""
+    schema = raw.table.schema
+    raw_cols = [f"r_{n}" for n in raw.sql_cols]
+    return " and ".join(
+        [_sql_blank(c, pa.types.is_floating(schema.field(c).type) or pa.types.is_date(schema.field(c).type)) for c in raw_cols]
+        + [f"({n} is null or {n} = false)" if table.column(n).type == contract.FLAG else f"{n} is null" for n in raw.python_clean]
     ) or "false"
-    blank_rows = [r[0] for r in con.execute(f"select _row from {raw_name} where not _skip and {blank}").fetchall()]
-    if blank_rows:
-        dropped["空行"] += len(blank_rows)
-    skip_rows = {first_row + i for i in skip} | set(blank_rows)
-    dropped = {k: v for k, v in dropped.items() if v}
+
+
+def _store_clean_rows(con, relation: str, raw_name: str, select: list[str], blank: str) -> None:
+    """Create temp table ``relation`` of the clean rows: footers and blank rows left out."""
+    params = {}
     sql = (
         f"create or replace temp table {relation} as select {', '.join(select)} from {raw_name} "
         f"where not _skip and not ({blank})"
@@ -836,42 +886,53 @@ def normalise(
         params["amount_metrics"] = sorted(contract.AMOUNT_METRICS)
     con.execute(sql, params)
 
-    # Segment derived from balances when the column is absent or blank, and said so; with
-    # no loan column there is nothing to derive it from, and the user is asked instead.
+
+def _derive_segment(con, table: contract.Table, header: Header, relation: str, first_row: int,
+                    row_errors: list[tuple[int, str, str]]) -> tuple[list[str], int]:
+    """Fill a blank 管户类型 from the loan balances, and say so.
+
+    Applies to customers when the column is absent or blank (rows whose segment could not be
+    read are left to their row error). With no loan column there is nothing to derive it
+    from: the rows are counted as unknown and the user is asked instead. Returns the notes
+    and that count.
+    """
     derived: list[str] = []
     segment_unknown = 0
-    if table.name == "customers":
-        segment_label = table.column("segment").label
-        bad_rows = [first_row + i for i, label, _ in row_errors if label == segment_label]
-        blank_segment = "segment is null and _row not in (select unnest($bad::bigint[]))"
-        loans = [n for n in ("loan_offline", "loan_online") if n in header.columns]
-        n_blank = con.execute(f"select count(*) from {relation} where {blank_segment}", {"bad": bad_rows}).fetchall()[0][0]
-        where = "文件中没有“管户类型”列" if "segment" not in header.columns else f"{n_blank:,} 行未填写管户类型"
-        if n_blank and loans:
-            rule = {
-                ("loan_offline", "loan_online"): "线下贷款余额大于 0 为线下授信，否则线上贷款余额大于 0 为线上授信，其余为非授信",
-                ("loan_offline",): "线下贷款余额大于 0 为线下授信，其余为非授信（文件中没有线上贷款余额列）",
-                ("loan_online",): "线上贷款余额大于 0 为线上授信，其余为非授信（文件中没有线下贷款余额列）",
-            }[tuple(loans)]
-            case = (
-                "case when coalesce(loan_offline, 0) > 0 then '线下授信' "
-                "when coalesce(loan_online, 0) > 0 then '线上授信' else '非授信' end"
-            )
-            counts = dict(con.execute(
-                f"select {case}, count(*) from {relation} where {blank_segment} group by 1", {"bad": bad_rows}
-            ).fetchall())
-            con.execute(f"update {relation} set segment = {case} where {blank_segment}", {"bad": bad_rows})
-            split = "、".join(f"{seg} {counts[seg]:,} 户" for seg in contract.SEGMENTS if counts.get(seg))
-            derived.append(f"管户类型：{where}，已按贷款余额推算（{rule}）：{split}")
-        elif n_blank:
-            segment_unknown = n_blank
-            derived.append(
-                f"管户类型：{where}，文件中也没有“线下贷款余额”“线上贷款余额”列，无法推算这 {n_blank:,} 户的管户类型"
-            )
-    for note in derived:
-        problems.append(Problem(sheet.file, sheet.name, None, segment_label, note, LEVEL_INFO))
+    if table.name != "customers":
+        return derived, segment_unknown
+    segment_label = table.column("segment").label
+    bad_rows = [first_row + i for i, label, _ in row_errors if label == segment_label]
+    blank_segment = "segment is null and _row not in (select unnest($bad::bigint[]))"
+    loans = [n for n in ("loan_offline", "loan_online") if n in header.columns]
+    n_blank = con.execute(f"select count(*) from {relation} where {blank_segment}", {"bad": bad_rows}).fetchall()[0][0]
+    where = "文件中没有“管户类型”列" if "segment" not in header.columns else f"{n_blank:,} 行未填写管户类型"
+    if n_blank and loans:
+        rule = {
+            ("loan_offline", "loan_online"): "线下贷款余额大于 0 为线下授信，否则线上贷款余额大于 0 为线上授信，其余为非授信",
+            ("loan_offline",): "线下贷款余额大于 0 为线下授信，其余为非授信（文件中没有线上贷款余额列）",
+            ("loan_online",): "线上贷款余额大于 0 为线上授信，其余为非授信（文件中没有线下贷款余额列）",
+        }[tuple(loans)]
+        case = (
+            "case when coalesce(loan_offline, 0) > 0 then '线下授信' "
+            "when coalesce(loan_online, 0) > 0 then '线上授信' else '非授信' end"
+        )
+        counts = dict(con.execute(
+            f"select {case}, count(*) from {relation} where {blank_segment} group by 1", {"bad": bad_rows}
+        ).fetchall())
+        con.execute(f"update {relation} set segment = {case} where {blank_segment}", {"bad": bad_rows})
+        split = "、".join(f"{seg} {counts[seg]:,} 户" for seg in contract.SEGMENTS if counts.get(seg))
+        derived.append(f"管户类型：{where}，已按贷款余额推算（{rule}）：{split}")
+    elif n_blank:
+        segment_unknown = n_blank
+        derived.append(
+            f"管户类型：{where}，文件中也没有“线下贷款余额”“线上贷款余额”列，无法推算这 {n_blank:,} 户的管户类型"
+        )
+    return derived, segment_unknown
 
-    # Values that did not parse.
+
+def _unparsed_problems(con, sheet: Sheet, table: contract.Table, relation: str, checks: list[tuple[str, str]]) -> list[Problem]:
+    """Row errors for values that did not parse, one per cell, in column then row order."""
+    problems = []
     for name, predicate in checks:
         col = table.column(name)
         bad = con.execute(f"select _row, cast(r_{name} as varchar) from {relation} where {predicate} order by _row").fetchall()
@@ -885,47 +946,113 @@ def normalise(
         }[col.type]
         for excel_row, value in bad:
             problems.append(Problem(sheet.file, sheet.name, excel_row, col.label, f"“{value}”{what}", LEVEL_ROW))
-    problems.extend(_value_problems(con, sheet, table, header, relation, raw.schema))
-    for i, label, message in row_errors:
-        if first_row + i not in skip_rows:
-            problems.append(Problem(sheet.file, sheet.name, first_row + i, label, message, LEVEL_ROW))
+    return problems
 
-    # Required values present.
+
+def _required_problems(con, sheet: Sheet, table: contract.Table, relation: str, problems: list[Problem]) -> list[Problem]:
+    """Row errors for required values left empty, unless the cell already has a problem."""
+    found = []
     for name in table.required:
         col = table.column(name)
         empty = con.execute(f"select _row from {relation} where {name} is null order by _row").fetchall()
-        already = {(p.row, p.column) for p in problems}
+        already = {(p.row, p.column) for p in problems + found}
         for (excel_row,) in empty:
             if (excel_row, col.label) not in already:
-                problems.append(Problem(sheet.file, sheet.name, excel_row, col.label, f"必填项“{col.label}”为空", LEVEL_ROW))
+                found.append(Problem(sheet.file, sheet.name, excel_row, col.label, f"必填项“{col.label}”为空", LEVEL_ROW))
+    return found
 
-    # Duplicate keys within the sheet.
-    if table.key:
-        key = table.key[0]
-        scope = "month, " if months_col is not None else ""
-        dups = con.execute(
-            f"""select _row, {key} from (
-                    select _row, {key}, row_number() over (partition by {scope}{key} order by _row) as n
-                    from {relation} where {key} is not null)
-                where n > 1 order by _row"""
-        ).fetchall()
-        label = table.column(key).label
-        for excel_row, value in dups:
-            problems.append(Problem(sheet.file, sheet.name, excel_row, label, f"{label}“{value}”在本表中重复出现", LEVEL_ROW))
+
+def _duplicate_problems(con, sheet: Sheet, table: contract.Table, relation: str, by_month: bool) -> list[Problem]:
+    """Row errors for a key repeated within the sheet (within a month for snapshot sheets)."""
+    if not table.key:
+        return []
+    key = table.key[0]
+    scope = "month, " if by_month else ""
+    dups = con.execute(
+        f"""select _row, {key} from (
+                select _row, {key}, row_number() over (partition by {scope}{key} order by _row) as n
+                from {relation} where {key} is not null)
+            where n > 1 order by _row"""
+    ).fetchall()
+    label = table.column(key).label
+    return [
+        Problem(sheet.file, sheet.name, excel_row, label, f"{label}“{value}”在本表中重复出现", LEVEL_ROW)
+        for excel_row, value in dups
+    ]
+
+
+def _unused_note(sheet: Sheet, table: contract.Table, header: Header) -> Problem:
+    """A note listing the columns not used, with hints for the ones that look like ours."""
+    notes = header_notes(sheet.rows[header.row_index], table, set(header.columns))
+    more = f"（共 {len(header.unused)} 列）" if len(header.unused) > 20 else ""
+    return Problem(
+        sheet.file, sheet.name, header.row_index + 1, None,
+        f"以下列未使用：{'、'.join(header.unused[:20])}{more}" + "".join(f"；{n}" for n in notes), LEVEL_INFO,
+    )
+
+
+def normalise(
+    con: duckdb.DuckDBPyConnection,
+    sheet: Sheet,
+    relation: str,
+    month: str | None = None,
+) -> Clean:
+    """Normalise one sheet into temp table ``relation``; raise :class:`Refused` for sheet-level errors.
+
+    The steps: find the header; take the body; find the 合计/小计/note rows; place the rows
+    in a data month; map and parse the columns; store the clean rows (blank and footer rows
+    dropped); derive a blank 管户类型; then collect the problems (unparsed, out-of-range,
+    unmapped, required, duplicate values), check the 合计 row and list the unused columns.
+    """
+    header = detect_header(sheet)
+    table = header.table
+    _refuse_reader_warnings(sheet)
+    problems: list[Problem] = []
+    body = _sheet_body(sheet, header)
+    footer_rows = _footer_rows(body)
+    dropped, totals = _count_footers(body, footer_rows)
+    row_errors: list[tuple[int, str, str]] = []  # (index in body, column label, message)
+    months = _Months()
+    if table.kind == "snapshot":
+        months = _snapshot_months(sheet, header, body, month, row_errors)
+    elif month:
+        problems.append(_month_not_used(sheet, table, month))
+    by_month = months.per_row is not None
+
+    raw = _raw_columns(table, header, body, footer_rows, months, row_errors)
+    raw_name = f"{relation}_raw"
+    con.register(raw_name, raw.table)
+    select, checks = _clean_select(table, header, raw, by_month)
+    blank = _blank_predicate(table, raw)
+    blank_rows = [r[0] for r in con.execute(f"select _row from {raw_name} where not _skip and {blank}").fetchall()]
+    if blank_rows:
+        dropped["空行"] += len(blank_rows)
+    skip_rows = {body.first_row + i for i in footer_rows} | set(blank_rows)
+    dropped = {k: v for k, v in dropped.items() if v}
+    _store_clean_rows(con, relation, raw_name, select, blank)
+
+    derived, segment_unknown = _derive_segment(con, table, header, relation, body.first_row, row_errors)
+    if derived:
+        segment_label = table.column("segment").label
+        problems.extend(Problem(sheet.file, sheet.name, None, segment_label, note, LEVEL_INFO) for note in derived)
+    problems.extend(_unparsed_problems(con, sheet, table, relation, checks))
+    problems.extend(_value_problems(con, sheet, table, header, relation, raw.table.schema))
+    problems.extend(
+        Problem(sheet.file, sheet.name, body.first_row + i, label, message, LEVEL_ROW)
+        for i, label, message in row_errors
+        if body.first_row + i not in skip_rows
+    )
+    problems.extend(_required_problems(con, sheet, table, relation, problems))
+    problems.extend(_duplicate_problems(con, sheet, table, relation, by_month))
 
     clean = Clean(
         sheet.file, sheet.name, table, header, relation, dropped=dropped, problems=problems,
-        month_sources=month_sources, month_conflict=conflict, derived=derived, segment_unknown=segment_unknown,
+        month_sources=months.sources, month_conflict=months.conflict, derived=derived, segment_unknown=segment_unknown,
     )
     if totals:
         _check_totals(con, clean, totals, dict(checks))
     if header.unused:
-        notes = header_notes(sheet.rows[header.row_index], table, set(header.columns))
-        more = f"（共 {len(header.unused)} 列）" if len(header.unused) > 20 else ""
-        problems.append(Problem(
-            sheet.file, sheet.name, header.row_index + 1, None,
-            f"以下列未使用：{'、'.join(header.unused[:20])}{more}" + "".join(f"；{n}" for n in notes), LEVEL_INFO,
-        ))
+        problems.append(_unused_note(sheet, table, header))
     con.unregister(raw_name)
     return clean
 

@@ -326,6 +326,146 @@ def _candidate_count(focus, short, mine, mine_payroll, focus_candidates, per_man
     return total
 
 
+_CANDIDATE_COLUMNS = [
+    "manager_id",
+    "manager_name",
+    "branch",
+    "segment",
+    "focus",
+    "source",
+    "customer_id",
+    "customer_name",
+    "customer_kind",
+    "deposits",
+    "reasons",
+    "phone",
+]
+_MANAGER_KEYS = ["manager_id", "branch"]
+
+
+def _short_managers(mix: pd.DataFrame) -> pd.DataFrame:
+    """One row per manager short of 25/30/50: the mix row, the short segments (``short``), the
+    segment to work on first (``focus_segment``) and one flag per short segment (off/on/non)."""
+    shorts = []
+    for _, manager in mix.iterrows():
+        short = [
+            segment
+            for segment, (_, _, gap_col) in SEGMENT_COLUMNS.items()
+            if pd.notna(manager.get(gap_col)) and manager.get(gap_col) > 0
+        ]
+        if short:
+            shorts.append({**manager.to_dict(), "short": short, "focus_segment": focus_segment(manager)})
+    flags = pd.DataFrame(shorts, columns=[*mix.columns, "short", "focus_segment"])
+    flags["off"] = flags["short"].map(lambda short: SEGMENT_OFFLINE in short).astype(bool)
+    flags["on"] = flags["short"].map(lambda short: SEGMENT_ONLINE in short).astype(bool)
+    flags["non"] = flags["short"].map(lambda short: SEGMENT_NON_CREDIT in short).astype(bool)
+    return flags
+
+
+def _candidate_rows(pool: pd.DataFrame, payroll_pool: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """The candidates of every short manager at once, with ``segment``, ``source`` and ``focus``.
+
+    One filter per segment over the whole pool, not one per manager (a bank has hundreds):
+    无贷转有贷 customers for offline or online credit (short of both: firms for offline, the
+    others for online), the firms with a payroll gap for non-credit.
+    """
+    wanted = flags[[*_MANAGER_KEYS, "manager_name", "focus_segment", "off", "on", "non"]]
+
+    def joined(frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame's rows of short managers, with the managers' flags (their name from the mix)."""
+        return frame.drop(columns=["manager_name"], errors="ignore").merge(wanted, on=_MANAGER_KEYS, how="inner")
+
+    credit = joined(pool.assign(_firm=pool["customer_kind"].map(is_firm).astype(bool)))
+    both = credit["off"] & credit["on"]
+    parts = [
+        # Short of both: firms go for an offline loan, the others for an online one.
+        credit[credit["off"] & (~both | credit["_firm"])].assign(
+            segment=SEGMENT_OFFLINE, source=CANDIDATE_SOURCES[SEGMENT_OFFLINE][0]
+        ),
+        credit[credit["on"] & (~both | ~credit["_firm"])].assign(
+            segment=SEGMENT_ONLINE, source=CANDIDATE_SOURCES[SEGMENT_ONLINE][0]
+        ),
+    ]
+    payroll = joined(payroll_pool)
+    parts.append(
+        payroll[payroll["non"]].assign(
+            reasons="未代发工资", segment=SEGMENT_NON_CREDIT, source=CANDIDATE_SOURCES[SEGMENT_NON_CREDIT][0]
+        )
+    )
+    parts = [part for part in parts if len(part)]
+    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_CANDIDATE_COLUMNS, "focus_segment"])
+    found["focus"] = found["segment"] == found["focus_segment"]
+    return found
+
+
+def _book_totals(pool: pd.DataFrame, payroll_pool: pd.DataFrame, per_manager: int | None) -> tuple[dict, dict]:
+    """With ``per_manager`` the pools hold only each manager's first rows; their count columns
+    keep the whole book's counts: (manager → total and firms, manager → payroll gaps)."""
+    if per_manager is None:
+        return {}, {}
+    totals = (
+        pool.groupby(_MANAGER_KEYS, sort=False, dropna=False)[["manager_total", "manager_firms"]].first().to_dict("index")
+        if len(pool)
+        else {}
+    )
+    payroll_totals = (
+        payroll_pool.groupby(_MANAGER_KEYS, sort=False, dropna=False)["manager_payroll"].first().to_dict()
+        if len(payroll_pool)
+        else {}
+    )
+    return totals, payroll_totals
+
+
+def _focus_count(manager, focus_counts: dict, book_totals: tuple[dict, dict], per_manager: int | None) -> int:
+    """How many candidates the manager's book holds for the focus segment."""
+    key, focus, short = (manager.manager_id, manager.branch), manager.focus_segment, manager.short
+    totals, payroll_totals = book_totals
+    if focus is None or key not in focus_counts:
+        return 0
+    if per_manager is None:
+        return focus_counts[key]
+    if focus == SEGMENT_NON_CREDIT:
+        return int(payroll_totals.get(key, 0))
+    total, firms = (int(v) for v in totals.get(key, {"manager_total": 0, "manager_firms": 0}).values())
+    if SEGMENT_OFFLINE in short and SEGMENT_ONLINE in short:
+        return firms if focus == SEGMENT_OFFLINE else total - firms
+    return total
+
+
+def _summary_row(manager, count: int, names: str) -> dict:
+    """The summary row of one short manager."""
+    focus = manager.focus_segment
+    return {
+        "manager_id": manager.manager_id,
+        "manager_name": manager.manager_name,
+        "branch": manager.branch,
+        "offline_credit": manager.offline_credit,
+        "online_credit": manager.online_credit,
+        "non_credit": manager.non_credit,
+        "gap_offline": manager.gap_offline,
+        "gap_online": manager.gap_online,
+        "gap_non_credit": manager.gap_non_credit,
+        "short_segments": "、".join(manager.short),
+        "focus_segment": focus,
+        "approach": CANDIDATE_SOURCES[focus][1] if focus else "",
+        "candidate_count": count,
+        "candidate_names": names,
+    }
+
+
+def _sorted_candidates(found: pd.DataFrame) -> pd.DataFrame:
+    """The candidate list: per sub-branch and manager, the focus segment first, largest deposits first."""
+    if not len(found):
+        return pd.DataFrame(columns=_CANDIDATE_COLUMNS)
+    candidates = found[_CANDIDATE_COLUMNS]
+    order = {s: i for i, s in enumerate(SEGMENTS)}
+    return candidates.sort_values(
+        ["branch", "manager_id", "focus", "segment", "deposits", "customer_id"],
+        ascending=[True, True, False, True, False, True],
+        key=lambda col: col.map(order) if col.name == "segment" else col,
+    ).reset_index(drop=True)
+
+
 def balanced_growth(
     source,
     month: str,
@@ -358,127 +498,27 @@ def balanced_growth(
     pool = no_loan(run, month, branch, manager_id, min_deposit, per_manager=per_manager)
     gap_list = gaps(run, month, branch, manager_id, payroll_deposit, cash_mgmt_deposit, per_manager=per_manager)
     payroll_pool = gap_list[gap_list["gap_payroll"].fillna(False).astype(bool)]
-    candidate_cols = [
-        "manager_id",
-        "manager_name",
-        "branch",
-        "segment",
-        "focus",
-        "source",
-        "customer_id",
-        "customer_name",
-        "customer_kind",
-        "deposits",
-        "reasons",
-        "phone",
-    ]
-    keys = ["manager_id", "branch"]
-    # Who is short of what, one row per manager; the candidates for all of them at once below
-    # (one filter per segment over the whole pool, not one per manager: a bank has hundreds).
-    shorts = []
-    for _, manager in mix.iterrows():
-        short = [
-            segment
-            for segment, (_, _, gap_col) in SEGMENT_COLUMNS.items()
-            if pd.notna(manager.get(gap_col)) and manager.get(gap_col) > 0
-        ]
-        if short:
-            shorts.append({**manager.to_dict(), "short": short, "focus_segment": focus_segment(manager)})
-    flags = pd.DataFrame(shorts, columns=[*mix.columns, "short", "focus_segment"])
-    flags["off"] = flags["short"].map(lambda short: SEGMENT_OFFLINE in short).astype(bool)
-    flags["on"] = flags["short"].map(lambda short: SEGMENT_ONLINE in short).astype(bool)
-    flags["non"] = flags["short"].map(lambda short: SEGMENT_NON_CREDIT in short).astype(bool)
-    wanted = flags[[*keys, "manager_name", "focus_segment", "off", "on", "non"]]
 
-    def joined(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.drop(columns=["manager_name"], errors="ignore").merge(wanted, on=keys, how="inner")
-
-    credit = joined(pool.assign(_firm=pool["customer_kind"].map(is_firm).astype(bool)))
-    both = credit["off"] & credit["on"]
-    parts = [
-        # Short of both: firms go for an offline loan, the others for an online one.
-        credit[credit["off"] & (~both | credit["_firm"])].assign(
-            segment=SEGMENT_OFFLINE, source=CANDIDATE_SOURCES[SEGMENT_OFFLINE][0]
-        ),
-        credit[credit["on"] & (~both | ~credit["_firm"])].assign(
-            segment=SEGMENT_ONLINE, source=CANDIDATE_SOURCES[SEGMENT_ONLINE][0]
-        ),
-    ]
-    payroll = joined(payroll_pool)
-    parts.append(
-        payroll[payroll["non"]].assign(
-            reasons="未代发工资", segment=SEGMENT_NON_CREDIT, source=CANDIDATE_SOURCES[SEGMENT_NON_CREDIT][0]
-        )
-    )
-    parts = [part for part in parts if len(part)]
-    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*candidate_cols, "focus_segment"])
-    found["focus"] = found["segment"] == found["focus_segment"]
+    flags = _short_managers(mix)
+    found = _candidate_rows(pool, payroll_pool, flags)
     focus_rows = found[found["focus"]]
     names = (
-        focus_rows.groupby(keys, sort=False, dropna=False)["customer_name"]
+        focus_rows.groupby(_MANAGER_KEYS, sort=False, dropna=False)["customer_name"]
         .agg(lambda values: "、".join(str(v) for v in values.head(limit)))
         .to_dict()
     )
-    focus_counts = focus_rows.groupby(keys, sort=False, dropna=False).size().to_dict()
-    # With per_manager the pools hold only each manager's first rows; their count columns
-    # keep the whole book's counts.
-    totals = (
-        pool.groupby(keys, sort=False, dropna=False)[["manager_total", "manager_firms"]].first().to_dict("index")
-        if per_manager is not None and len(pool)
-        else {}
-    )
-    payroll_totals = (
-        payroll_pool.groupby(keys, sort=False, dropna=False)["manager_payroll"].first().to_dict()
-        if per_manager is not None and len(payroll_pool)
-        else {}
-    )
-
-    summary_rows = []
-    for manager in flags.itertuples(index=False):
-        key, focus, short = (manager.manager_id, manager.branch), manager.focus_segment, manager.short
-        if focus is None or key not in focus_counts:
-            count = 0
-        elif per_manager is None:
-            count = focus_counts[key]
-        elif focus == SEGMENT_NON_CREDIT:
-            count = int(payroll_totals.get(key, 0))
-        else:
-            total, firms = (int(v) for v in totals.get(key, {"manager_total": 0, "manager_firms": 0}).values())
-            if SEGMENT_OFFLINE in short and SEGMENT_ONLINE in short:
-                count = firms if focus == SEGMENT_OFFLINE else total - firms
-            else:
-                count = total
-        summary_rows.append(
-            {
-                "manager_id": manager.manager_id,
-                "manager_name": manager.manager_name,
-                "branch": manager.branch,
-                "offline_credit": manager.offline_credit,
-                "online_credit": manager.online_credit,
-                "non_credit": manager.non_credit,
-                "gap_offline": manager.gap_offline,
-                "gap_online": manager.gap_online,
-                "gap_non_credit": manager.gap_non_credit,
-                "short_segments": "、".join(short),
-                "focus_segment": focus,
-                "approach": CANDIDATE_SOURCES[focus][1] if focus else "",
-                "candidate_count": count,
-                "candidate_names": names.get(key, ""),
-            }
+    focus_counts = focus_rows.groupby(_MANAGER_KEYS, sort=False, dropna=False).size().to_dict()
+    book_totals = _book_totals(pool, payroll_pool, per_manager)
+    summary_rows = [
+        _summary_row(
+            manager,
+            _focus_count(manager, focus_counts, book_totals, per_manager),
+            names.get((manager.manager_id, manager.branch), ""),
         )
-
+        for manager in flags.itertuples(index=False)
+    ]
     summary = pd.DataFrame(summary_rows, columns=[*_SUMMARY_COLUMNS])
-    if len(found):
-        candidates = found[candidate_cols]
-        order = {s: i for i, s in enumerate(SEGMENTS)}
-        candidates = candidates.sort_values(
-            ["branch", "manager_id", "focus", "segment", "deposits", "customer_id"],
-            ascending=[True, True, False, True, False, True],
-            key=lambda col: col.map(order) if col.name == "segment" else col,
-        ).reset_index(drop=True)
-    else:
-        candidates = pd.DataFrame(columns=candidate_cols)
-    return summary, candidates
+    return summary, _sorted_candidates(found)
 
 
 _SUMMARY_COLUMNS = (

@@ -274,6 +274,207 @@ class Stored:
     replaced: dict[int, int]  # sheet position → rows replaced (each slot counted on its first sheet)
 
 
+@dataclass
+class _Group:
+    """One table's sheets in a batch: their rows staged as one union, counted per slot."""
+
+    table: contract.Table
+    sheets: list[SheetRows]
+    positions: list[int]  # the sheets' positions in the batch
+    cols: str  # the stored data columns, comma-separated
+    stage: str  # SQL: the sheets' rows, each tagged with its index in ``sheets`` as ``_sheet``
+    per_sheet: list[tuple[str, str, int, int]]  # (period, branch, sheet index, rows)
+    slot_files: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # slot → sheet indexes
+    slot_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # slot → rows in the batch
+
+
+@dataclass
+class _BatchState:
+    """What storing a batch has done so far, across its tables."""
+
+    at: datetime
+    batch_id: int | None = None
+    ingest_ids: dict[int, int] = field(default_factory=dict)
+    same_as: dict[int, int | None] = field(default_factory=dict)
+    replaced_by_sheet: dict[int, int] = field(default_factory=dict)
+    changes: list[SlotChange] = field(default_factory=list)
+
+
+def _stage_group(con, table_name: str, sheets: list[SheetRows], positions: list[int]) -> _Group:
+    """Stage one table's sheets (a subquery over their temp tables) and count their rows per slot."""
+    table = contract.TABLES[table_name]
+    cols = ", ".join(n for n in _names(table) if n != "ingest_id")
+    period, branch = slot_exprs(table)
+    stage = "(" + " union all ".join(f"select {cols}, {i} as _sheet from ({s.relation})" for i, s in enumerate(sheets)) + ")"
+    per_sheet = con.execute(
+        f"select {period} as p, {branch} as b, _sheet, count(*) from {stage} group by all order by 1, 2, 3"
+    ).fetchall()
+    group = _Group(table, sheets, positions, cols, stage, per_sheet)
+    for p, b, sheet_index, n in per_sheet:
+        group.slot_files.setdefault((p, b), []).append(sheet_index)
+        group.slot_rows[(p, b)] = group.slot_rows.get((p, b), 0) + n
+    return group
+
+
+def _rows_stored(con, group: _Group) -> dict[tuple[str, str], int]:
+    """Rows stored now in each of the group's slots (slots holding none are absent)."""
+    table = group.table
+    period, branch = slot_exprs(table)
+    slots = _stage_slots(con, "_store_slots", group.slot_files)
+    return dict(
+        ((p, b), n)
+        for p, b, n in con.execute(
+            f"select {period}, {branch}, count(*) from {table.name} where {_in_slots(table, slots)} group by all",
+            slots.params,
+        ).fetchall()
+    )
+
+
+def _differing_slots(con, group: _Group, before: dict[tuple[str, str], int]) -> set[tuple[str, str]]:
+    """The slots whose new rows differ from their stored rows.
+
+    A slot whose row count changes differs. Slots of equal counts are compared by a content
+    fingerprint: two independent 64-bit row hashes summed over the slot (a multiset hash),
+    computed on the stored types so that 5 and 5::bigint hash alike.
+    """
+    table = group.table
+    period, branch = slot_exprs(table)
+    differing = {slot for slot, n in group.slot_rows.items() if before.get(slot, 0) != n}
+    alike = _stage_slots(con, "_store_alike", sorted(set(group.slot_rows) - differing))
+    if alike.periods:
+        typed = ", ".join(f"cast({c} as {t})" for c, t in contract.stored_columns(table) if c != "ingest_id")
+        fingerprint = f"sum(hash({typed})::hugeint), sum(hash(hash({typed}))::hugeint)"
+        prints = {}
+        for side, source in (("new", group.stage), ("old", table.name)):
+            prints[side] = {
+                (p, b): rest
+                for p, b, *rest in con.execute(
+                    f"select {period}, {branch}, {fingerprint} from {source} where {_in_slots(table, alike)} group by all",
+                    alike.params,
+                ).fetchall()
+            }
+        differing |= {slot for slot in zip(alike.periods, alike.branches) if prints["new"].get(slot) != prints["old"].get(slot)}
+    return differing
+
+
+def _slot_changes(group: _Group, before: dict, differing: set) -> list[SlotChange]:
+    """What storing the group does to each of its slots: 新增, 替换 or 相同."""
+    changes = []
+    for (p, b), sheet_indexes in sorted(group.slot_files.items()):
+        files = [group.sheets[i].file_name for i in sheet_indexes]
+        status = "相同" if (p, b) not in differing else ("替换" if before.get((p, b)) else "新增")
+        after = group.slot_rows[(p, b)] if status != "相同" else before.get((p, b), 0)
+        changes.append(SlotChange(group.table.name, p, b, before.get((p, b), 0), after, files, status))
+    return changes
+
+
+def _held_by(group: _Group, tops: dict, sheet_index: int) -> int | None:
+    """The latest batch already holding an unchanged sheet's slots (None when none recorded)."""
+    held = {tops.get(slot) for slot, idx in group.slot_files.items() if sheet_index in idx}
+    return max((h for h in held if h is not None), default=None)
+
+
+def _assign_ingests(con, state: _BatchState, group: _Group, differing: set, tops: dict) -> dict[int, int]:
+    """A new ingest id for each sheet with rows in a differing slot (the first is the batch's id);
+    the other sheets are noted as held by the batch already holding them. Returns sheet index → id."""
+    storing = sorted({i for slot in differing for i in group.slot_files[slot]})
+    ids = {}
+    for i in storing:
+        ids[i] = con.execute("select nextval('ingest_seq')").fetchall()[0][0]
+        if state.batch_id is None:
+            state.batch_id = ids[i]
+    for i, pos in enumerate(group.positions):
+        if i in ids:
+            state.ingest_ids[pos] = ids[i]
+        else:
+            state.same_as[pos] = _held_by(group, tops, i)
+    return ids
+
+
+def _replace_slots(con, state: _BatchState, group: _Group, differing: set, ids: dict[int, int],
+                   before: dict) -> SlotSet:
+    """Move the differing slots' stored rows to ``<table>_replaced``, store the new rows and
+    record the layers in ``ingest_slots``. Returns the slots changed."""
+    table = group.table
+    changed = _stage_slots(con, "_store_changed", sorted(differing))
+    name_list = ", ".join(_names(table))
+    con.execute(
+        f"insert into {table.name}_replaced select {name_list}, $batch from {table.name} "
+        f"where {_in_slots(table, changed)}",
+        {"batch": state.batch_id, **changed.params},
+    )
+    con.execute(f"delete from {table.name} where {_in_slots(table, changed)}", changed.params)
+    id_list = [ids.get(i, 0) for i in range(len(group.sheets))]
+    con.execute(
+        f"insert into {table.name} ({name_list}) select {group.cols}, $ids[_sheet + 1] from {group.stage} "
+        f"where {_in_slots(table, changed)}",
+        {"ids": id_list, **changed.params},
+    )
+    layers = sorted(differing)
+    con.execute(
+        """insert into ingest_slots select $batch, $t, unnest($p::varchar[]), unnest($b::varchar[]),
+               unnest($new::bigint[]), unnest($old::bigint[])""",
+        {
+            "batch": state.batch_id, "t": table.name, "p": [p for p, _ in layers], "b": [b for _, b in layers],
+            "new": [group.slot_rows[x] for x in layers], "old": [before.get(x, 0) for x in layers],
+        },
+    )
+    return changed
+
+
+def _log_ingests(con, state: _BatchState, group: _Group, differing: set, ids: dict[int, int], before: dict) -> None:
+    """One ``ingest_log`` row (and its ``ingest_batch`` row) per stored sheet: rows stored,
+    dropped and replaced (each replaced slot counted on its first sheet)."""
+    stored_rows = {i: 0 for i in ids}
+    replaced_rows = {i: 0 for i in ids}
+    for p, b, sheet_index, n in group.per_sheet:
+        if (p, b) in differing:
+            stored_rows[sheet_index] += n
+    for slot in differing:
+        replaced_rows[group.slot_files[slot][0]] += before.get(slot, 0)
+    for i, ingest_id in ids.items():
+        sheet = group.sheets[i]
+        state.replaced_by_sheet[group.positions[i]] = replaced_rows[i]
+        con.execute(
+            """insert into ingest_log values ($iid, $file, $sha, $t, $months, $branches, $rows,
+               $dropped, $detail, $replaced, $at, null)""",
+            {
+                "iid": ingest_id,
+                "file": sheet.file_name,
+                "sha": sheet.sha256,
+                "t": group.table.name,
+                "months": ",".join(sheet.months),
+                "branches": ",".join(b or WHOLE_LINE for b in sheet.branches),
+                "rows": stored_rows[i],
+                "dropped": sum(sheet.dropped.values()),
+                "detail": json.dumps(sheet.dropped, ensure_ascii=False),
+                "replaced": replaced_rows[i],
+                "at": state.at,
+            },
+        )
+        con.execute("insert into ingest_batch values ($i, $b)", {"i": ingest_id, "b": state.batch_id})
+
+
+def _store_group(con, state: _BatchState, group: _Group) -> None:
+    """Store one table's sheets: compare each slot with what is stored, replace those that differ."""
+    if not group.per_sheet:
+        for pos in group.positions:
+            state.same_as[pos] = None
+        return
+    before = _rows_stored(con, group)
+    differing = _differing_slots(con, group, before)
+    tops = _top_batches(con, group.table.name, group.slot_files)
+    state.changes.extend(_slot_changes(group, before, differing))
+    if not differing:
+        for i, pos in enumerate(group.positions):
+            state.same_as[pos] = _held_by(group, tops, i)
+        return
+    ids = _assign_ingests(con, state, group, differing, tops)
+    changed = _replace_slots(con, state, group, differing, ids, before)
+    _log_ingests(con, state, group, differing, ids, before)
+    _refresh_coverage(con, group.table, changed)
+
+
 def store_batch(con: duckdb.DuckDBPyConnection, groups: list[tuple[str, list[SheetRows]]]) -> Stored:
     """Store one batch: per table, the sheets' rows combined per slot, replacing each slot as a new layer.
 
@@ -282,137 +483,13 @@ def store_batch(con: duckdb.DuckDBPyConnection, groups: list[tuple[str, list[She
     whose new rows equal its stored rows is left alone (no layer): storing the same
     content again changes nothing. Must run inside :func:`writing`.
     """
-    batch_id: int | None = None
-    ingest_ids: dict[int, int] = {}
-    same_as: dict[int, int | None] = {}
-    replaced_by_sheet: dict[int, int] = {}
-    changes: list[SlotChange] = []
-    at = datetime.now().replace(microsecond=0)
+    state = _BatchState(at=datetime.now().replace(microsecond=0))
     position = 0
     for table_name, sheets in groups:
-        table = contract.TABLES[table_name]
         positions = list(range(position, position + len(sheets)))
         position += len(sheets)
-        names = _names(table)
-        data_cols = [n for n in names if n != "ingest_id"]
-        cols = ", ".join(data_cols)
-        period, branch = slot_exprs(table)
-        # The sheets' rows, each tagged with its position: a subquery over their temp tables.
-        stage = "(" + " union all ".join(f"select {cols}, {i} as _sheet from ({s.relation})" for i, s in enumerate(sheets)) + ")"
-        per_sheet = con.execute(
-            f"select {period} as p, {branch} as b, _sheet, count(*) from {stage} group by all order by 1, 2, 3"
-        ).fetchall()
-        if not per_sheet:
-            for pos in positions:
-                same_as[pos] = None
-            continue
-        slot_files: dict[tuple[str, str], list[int]] = {}
-        slot_rows: dict[tuple[str, str], int] = {}
-        for p, b, sheet_index, n in per_sheet:
-            slot_files.setdefault((p, b), []).append(sheet_index)
-            slot_rows[(p, b)] = slot_rows.get((p, b), 0) + n
-        slots = _stage_slots(con, "_store_slots", slot_files)
-        before = dict(
-            ((p, b), n)
-            for p, b, n in con.execute(
-                f"select {period}, {branch}, count(*) from {table.name} where {_in_slots(table, slots)} group by all",
-                slots.params,
-            ).fetchall()
-        )
-        # A slot whose row count changes differs. Slots of equal counts are compared by a content
-        # fingerprint: two independent 64-bit row hashes summed over the slot (a multiset hash),
-        # computed on the stored types so that 5 and 5::bigint hash alike.
-        differing = {slot for slot, n in slot_rows.items() if before.get(slot, 0) != n}
-        alike = _stage_slots(con, "_store_alike", sorted(set(slot_rows) - differing))
-        if alike.periods:
-            typed = ", ".join(f"cast({c} as {t})" for c, t in contract.stored_columns(table) if c != "ingest_id")
-            fingerprint = f"sum(hash({typed})::hugeint), sum(hash(hash({typed}))::hugeint)"
-            prints = {}
-            for side, source in (("new", stage), ("old", table.name)):
-                prints[side] = {
-                    (p, b): rest
-                    for p, b, *rest in con.execute(
-                        f"select {period}, {branch}, {fingerprint} from {source} where {_in_slots(table, alike)} group by all",
-                        alike.params,
-                    ).fetchall()
-                }
-            differing |= {slot for slot in zip(alike.periods, alike.branches) if prints["new"].get(slot) != prints["old"].get(slot)}
-        tops = _top_batches(con, table_name, slot_files)
-        for (p, b), sheet_indexes in sorted(slot_files.items()):
-            files = [sheets[i].file_name for i in sheet_indexes]
-            status = "相同" if (p, b) not in differing else ("替换" if before.get((p, b)) else "新增")
-            after = slot_rows[(p, b)] if status != "相同" else before.get((p, b), 0)
-            changes.append(SlotChange(table_name, p, b, before.get((p, b), 0), after, files, status))
-        if not differing:
-            for i, pos in enumerate(positions):
-                held = {tops.get(slot) for slot, idx in slot_files.items() if i in idx}
-                same_as[pos] = max((h for h in held if h is not None), default=None)
-            continue
-        storing = sorted({i for slot in differing for i in slot_files[slot]})
-        ids = {}
-        for i in storing:
-            ids[i] = con.execute("select nextval('ingest_seq')").fetchall()[0][0]
-            if batch_id is None:
-                batch_id = ids[i]
-        for i, pos in enumerate(positions):
-            if i in ids:
-                ingest_ids[pos] = ids[i]
-            else:
-                held = {tops.get(slot) for slot, idx in slot_files.items() if i in idx}
-                same_as[pos] = max((h for h in held if h is not None), default=None)
-        changed = _stage_slots(con, "_store_changed", sorted(differing))
-        name_list = ", ".join(names)
-        con.execute(
-            f"insert into {table.name}_replaced select {name_list}, $batch from {table.name} "
-            f"where {_in_slots(table, changed)}",
-            {"batch": batch_id, **changed.params},
-        )
-        con.execute(f"delete from {table.name} where {_in_slots(table, changed)}", changed.params)
-        id_list = [ids.get(i, 0) for i in range(len(sheets))]
-        con.execute(
-            f"insert into {table.name} ({name_list}) select {cols}, $ids[_sheet + 1] from {stage} "
-            f"where {_in_slots(table, changed)}",
-            {"ids": id_list, **changed.params},
-        )
-        layers = sorted(differing)
-        con.execute(
-            """insert into ingest_slots select $batch, $t, unnest($p::varchar[]), unnest($b::varchar[]),
-                   unnest($new::bigint[]), unnest($old::bigint[])""",
-            {
-                "batch": batch_id, "t": table_name, "p": [p for p, _ in layers], "b": [b for _, b in layers],
-                "new": [slot_rows[x] for x in layers], "old": [before.get(x, 0) for x in layers],
-            },
-        )
-        stored_rows = {i: 0 for i in ids}
-        replaced_rows = {i: 0 for i in ids}
-        for p, b, sheet_index, n in per_sheet:
-            if (p, b) in differing:
-                stored_rows[sheet_index] += n
-        for slot in differing:
-            replaced_rows[slot_files[slot][0]] += before.get(slot, 0)
-        for i, ingest_id in ids.items():
-            sheet = sheets[i]
-            replaced_by_sheet[positions[i]] = replaced_rows[i]
-            con.execute(
-                """insert into ingest_log values ($iid, $file, $sha, $t, $months, $branches, $rows,
-                   $dropped, $detail, $replaced, $at, null)""",
-                {
-                    "iid": ingest_id,
-                    "file": sheet.file_name,
-                    "sha": sheet.sha256,
-                    "t": table_name,
-                    "months": ",".join(sheet.months),
-                    "branches": ",".join(b or WHOLE_LINE for b in sheet.branches),
-                    "rows": stored_rows[i],
-                    "dropped": sum(sheet.dropped.values()),
-                    "detail": json.dumps(sheet.dropped, ensure_ascii=False),
-                    "replaced": replaced_rows[i],
-                    "at": at,
-                },
-            )
-            con.execute("insert into ingest_batch values ($i, $b)", {"i": ingest_id, "b": batch_id})
-        _refresh_coverage(con, table, changed)
-    return Stored(batch_id, ingest_ids, same_as, changes, replaced_by_sheet)
+        _store_group(con, state, _stage_group(con, table_name, sheets, positions))
+    return Stored(state.batch_id, state.ingest_ids, state.same_as, state.changes, state.replaced_by_sheet)
 
 
 def slot_counts(con: duckdb.DuckDBPyConnection, table_name: str, slots) -> dict[tuple[str, str], int]:
