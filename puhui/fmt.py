@@ -7,6 +7,7 @@ follow the Chinese report convention (red up, green down) unless ``up_is_red`` i
 from __future__ import annotations
 
 import numbers
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -18,6 +19,20 @@ YI = Decimal(100_000_000)
 RED = "#d62728"
 GREEN = "#2ca02c"
 GREY = "#7f7f7f"
+
+# What Markdown (CommonMark), Streamlit's directives (:red[…], :material/…:), LaTeX ($…$)
+# and inline HTML would read: each gets a backslash, so the text shows as typed.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&])")
+
+
+def md(value) -> str:
+    """Data (a name, a file name, anything from an upload) as literal text inside Markdown.
+
+    ``![p](http://x/b.png)**粗体**支行`` → shown exactly so, never an image or bold text;
+    a line break becomes a space (a name cannot start a heading or a list).
+    """
+    text = "" if value is None else str(value)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
 
 
 def _missing(value) -> bool:

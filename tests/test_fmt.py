@@ -1,5 +1,6 @@
 """How amounts, counts and changes are shown."""
 
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -43,3 +44,15 @@ def test_change_colours(monkeypatch):
     assert fmt.change_color(0) == fmt.GREY
     monkeypatch.setenv("PUHUI_UP_IS_RED", "0")
     assert fmt.change_color(1) == fmt.GREEN
+
+
+def test_markdown_escape_leaves_names_as_typed():
+    hostile = "![p](http://127.0.0.1/b.png)<img src=x onerror=alert(1)>**粗体**_斜_`码`[点我](javascript:alert(1)) $x$ :red[红] # 1. - a&amp;"
+    escaped = fmt.md(hostile)
+    # Every character Markdown, HTML, LaTeX or a Streamlit directive reads is preceded by a backslash …
+    bare = re.sub(r"\\.", "", escaped)  # drop each escaped pair
+    assert not re.search(r"[\\`*_{}\[\]()#+\-.!|<>$~:&]", bare), bare
+    # … and removing the backslashes gives the text back.
+    assert re.sub(r"\\(.)", r"\1", escaped) == hostile
+    assert fmt.md("城关支行") == "城关支行" and fmt.md(None) == ""
+    assert "\n" not in fmt.md("第一行\n# 第二行")
