@@ -482,6 +482,48 @@ def test_cell_panel_frames(cells):
     assert kinds["share"].sum() == pytest.approx(1)
 
 
+def test_cell_panel_owner_uses_the_gap_rule(cells):
+    """The panel names the owner by the rule the 无负责人 gap uses: a blank id is no owner."""
+    assert grids.owner_text(cells.loc["G1"]) == "张三"
+    assert grids.owner_text(cells.loc["G3"]) == "未指定"
+    blank = cells.loc["G3"].copy()
+    blank["manager_id"] = "  "
+    assert grids.owner_text(blank) == "未指定"
+    gone = cells.loc["G4"].copy()
+    gone["manager_name"] = None
+    assert grids.owner_text(gone) == "M9"
+
+
+def test_recent_window_and_map_notes(cells):
+    phase = periods.phase_window(MONTH)
+    # The phase began 10-01; 90 days before 10-31 is earlier, and wins.
+    assert grids.recent_since(MONTH, phase) == date(2026, 8, 2)
+    assert grids.recent_since("2026-12", periods.phase_window("2026-12")) == date(2026, 10, 1)
+    assert geo.shape_notes(geo.cell_shapes(cells.reset_index(drop=True)), radius_m=500) == [
+        "2 个网格未提供边界，以中心点为圆心、半径 500 米画圆。"  # G1 and G4
+    ]
+    odd = cells.reset_index(drop=True).copy()
+    odd.loc[odd["grid_id"] == "G2", "boundary"] = "不是边界"  # no centre either: not drawn
+    odd.loc[odd["grid_id"] == "G4", "boundary"] = "POLYGON ((1 2))"  # a centre: drawn as a circle
+    assert geo.shape_notes(geo.cell_shapes(odd), radius_m=1500) == [
+        "1 个网格既无中心坐标也无可识别的边界，未画在图上：东门商圈",
+        "2 个网格的边界无法识别（支持 WKT、GeoJSON 或“经度,纬度;经度,纬度”），已按中心点画圆：东门商圈、西村",
+        "1 个网格未提供边界，以中心点为圆心、半径 1,500 米画圆。",
+    ]
+    assert grids.cells_with_gaps(grids.cell_gaps(cells, MONTH)) == len(set(grids.cell_gaps(cells, MONTH)["grid_id"]))
+    counts = grids.gap_counts(grids.cell_gaps(cells, MONTH))
+    assert list(counts) == list(grids.GAP_KINDS) and counts["无负责人"] >= 1
+
+
+def test_channel_list_markdown_escapes_names(cells):
+    channels = pd.DataFrame(
+        [{"grid_id": "D9", "grid_name": "[税务]*局", "grid_type": "政府渠道", "manager_name": None, "customers": 3, "deposits": 12345.0}]
+    )
+    text = grids.channel_markdown(channels)
+    assert "\\[税务\\]\\*局" in text and "⚠️ 未指定负责人" in text and "**3** 户" in text
+    assert grids.channel_names(channels) == {"D9": "[税务]*局"}
+
+
 SQUARE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
 
 

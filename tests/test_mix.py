@@ -516,6 +516,25 @@ def test_manager_options(con):
     assert len(options) == 8
 
 
+def test_page_head_and_filters(con):
+    mix = frame(con)
+    head = mx.headline(mix)
+    managers = mix[mix["is_manager"].fillna(True).astype(bool)]
+    assert head["managers"] == len(managers) == 7  # M06 is a team lead
+    assert head["average"] == f"{managers['total'].mean():,.1f}"
+    assert head["flags"] == {"unbalanced": 2, "bottom_group": 1, "overloaded": 1}
+    assert head["on_target"] == int((managers["total"] >= managers["target_total"]).sum())
+    flagged = mx.only_flagged(mix, ["超负荷", "集训营"])
+    assert set(mx.manager_labels(flagged)) == {"钱五", "王三"}
+    assert mx.only_flagged(mix, []) is mix
+    assert mx.bottom_names(mix, "贷款余额").split("、") == list(mx.manager_labels(mix)[mx.bottom_group(mix, "loans")])
+    row = mx.manager_row(mix, "M04", B)
+    assert row["manager_name"] == "赵四" and mx.total_target(row) == row["target_total"]
+    assert mx.total_target(mix[mix["manager_id"] == "M06"].iloc[0]) is None  # the team lead has no target
+    summary = mx.manager_summary(row)
+    assert summary.startswith("线下授信 ") and "万元" in summary and "—" not in summary.split("；")[0]
+
+
 def test_rule_text_mentions_both_totals():
     text = mx.rule_text()
     for part in ("100 户", "25 户", "30 户", "50 户", "105"):
