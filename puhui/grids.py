@@ -1,4 +1,4 @@
-"""The grid plan (网格化营销) as frames: cell shapes, coverage gaps, the weekly plan, channels.
+"""The grid plan (网格化营销) as frames: cells and owners, penetration, coverage gaps, the weekly plan, channels.
 
 The map page asks the queries ``grid_cells``, ``grid_customers``, ``grid_events`` and
 ``grid_channel_customers`` for the month's rows and hands them to the functions here; none
@@ -12,14 +12,16 @@ only when it is chosen (``$grid_id``, ``$dept_id``). Definitions the page relies
 - A **place cell** is a grid whose type is a place (园区, 商圈, 专业市场, 产业集群, 社区,
   行政村); a **channel** is a government department or an association (政府渠道, 商会协会),
   the vertical axis of the plan, which is listed beside the map rather than drawn on it.
-- A cell's **shape** is its boundary (WKT ``POLYGON``/``MULTIPOLYGON``, GeoJSON
-  ``Polygon``/``MultiPolygon``/``Feature``, or a ``lon,lat;lon,lat;…`` ring as Amap exports
-  it) when that parses, else a circle of ``grid_radius_m`` around its centre.
+- A cell's **shape** is its boundary when that parses, else a circle around its centre
+  (:mod:`puhui.geo`, which also places points in shapes).
 - A customer is **outside every cell** when its ``grid_id`` names no place cell (empty,
   unknown, or a channel) and its coordinates, if any, fall inside no cell's shape. One
   whose coordinates do fall inside a shape is listed with that cell as a suggestion.
 - **Stale** (久未经营): no activity held in the cell and no visit to one of its customers in
   the ``stale_weeks`` weeks ending on the data month's last day.
+- The **weekly plan** covers the data month's campaign phase (:mod:`puhui.periods`); a
+  cell's panel lists its activities and visits since the phase began, and at least the
+  last ``RECENT_DAYS`` days.
 """
 
 from __future__ import annotations

@@ -36,6 +36,18 @@ def year_start_month(month: str) -> str:
     return f"{int(month[:4]) - 1}-12"
 
 
+def add_months(month: str, count: int) -> str:
+    """The month ``count`` months after ``month`` (before it when negative): ``2026-12`` + 1 → ``2027-01``."""
+    year, mon0 = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + count, 12)
+    return f"{year:04d}-{mon0 + 1:02d}"
+
+
+def month_choices(today: date, stored: list[str]) -> list[str]:
+    """Months an upload picker offers: next month back three years, plus any stored month, newest first."""
+    this_month = f"{today.year:04d}-{today.month:02d}"
+    return sorted(set(stored) | {add_months(this_month, 1 - back) for back in range(37)}, reverse=True)
+
+
 def year_months(month: str, first: int = 1, last: int | None = None) -> list[str]:
     """The months ``first``..``last`` (default: up to ``month``'s own) of ``month``'s year, as ``YYYY-MM``."""
     year = int(month[:4])

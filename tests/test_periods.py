@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from puhui import campaign, periods, plans
+from puhui import campaign, normalize, periods, plans
 
 # The seed's plans as users would write them in a setting (the former defaults, verbatim).
 SEED_PLAN_TEXT = (
@@ -103,3 +103,14 @@ def test_plan_status_reads_the_plan_data():
     assert by_name["存款业务旺季营销活动"] == campaign.MISSED
     assert by_name["员工感恩回馈家访活动"] == campaign.UPCOMING
     assert len(status) == len(plans.ACTIVITY_PLAN)
+
+
+def test_month_arithmetic_and_the_upload_picker_cross_the_year_end():
+    assert periods.add_months("2026-12", 1) == "2027-01"
+    assert periods.add_months("2026-01", -1) == periods.previous_month("2026-01") == "2025-12"
+    assert periods.add_months("2026-05", -17) == "2024-12"
+    for today in (date(2026, 11, 30), date(2026, 12, 1), date(2027, 1, 31)):
+        stored = ["2019-06", "2026-10"]
+        # One copy to come: normalize.month_choices (owned elsewhere) gives the same months.
+        assert periods.month_choices(today, stored) == normalize.month_choices(today, stored)
+    assert periods.month_choices(date(2026, 12, 1), [])[:2] == ["2027-01", "2026-12"]
