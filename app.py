@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from puhui import fmt, scorecard, settings, ui
+from puhui import fmt, settings, ui
+from puhui import overview as ov
 
 ctx = ui.setup("经营总览", "🏠")
 
 st.title("🏠 经营总览")
 ui.explain(
-    scorecard.PROGRESS_DEFINITION
+    ov.PROGRESS_DEFINITION
     + "\n\n年度目标取上传的目标；未上传时，按每名客户经理管户 100 户（线下授信 25、线上授信 30、非授信 50）、"
     "贷款 1 亿元、存款 1 亿元乘以客户经理人数；只上传了支行目标的，全条线目标为各支行之和。"
     "规模目标“四个5”：50 名客户经理、50 亿元资产、50 亿元负债、5000 户；“三个1”：每名客户经理 1 亿元资产、"
@@ -26,7 +27,7 @@ overview = ctx.run("overview")
 line_overview = overview if line_scope else ctx.run("overview", branch=None)
 
 st.subheader(f"{fmt.month_label(ctx.month)} · {scope}")
-cards = scorecard.overview_cards(overview, line=line_scope)
+cards = ov.overview_cards(overview, line=line_scope)
 # Four to a row, the unit of amounts in the label: values and changes stay readable at 1280 px.
 for start in range(0, len(cards), 4):
     for column, card in zip(st.columns(4), cards[start : start + 4]):
@@ -52,7 +53,7 @@ st.caption(
 )
 
 st.subheader("序时进度")
-st.caption(scorecard.progress_basis_text(ctx.month, *scorecard.progress_basis(overview[overview["target"].notna()])))
+st.caption(ov.progress_basis_text(ctx.month, *ov.progress_basis(overview[overview["target"].notna()])))
 st.markdown(
     "<small>完成率按**增量口径**：（本月 − 年初）÷（年度目标 − 年初），与序时进度比较；"
     "余额达成率 = 本月 ÷ 年度目标。阶段营销页的全年进度用同一口径。</small>",
@@ -65,23 +66,23 @@ if line_scope and not ctx.line_complete:
         icon="🧩",
     )
 elif overview["target"].notna().any():
-    st.plotly_chart(scorecard.progress_figure(overview), width="stretch", key="overview_progress_chart")
-    unit = scorecard.amount_unit(line_scope)
+    st.plotly_chart(ov.progress_figure(overview), width="stretch", key="overview_progress_chart")
+    unit = ov.amount_unit(line_scope)
     for kind, title in (("count", "户数指标（户）"), ("amount", f"金额指标（{unit}）")):
-        frame = scorecard.progress_table(overview, line=line_scope, kind=kind)
+        frame = ov.progress_table(overview, line=line_scope, kind=kind)
         if len(frame):
             ui.table(
                 frame,
                 key=f"overview_progress_{kind}",
                 title=title,
                 name=f"年度目标完成情况·{title}",
-                columns=scorecard.progress_columns(kind, line=line_scope),
+                columns=ov.progress_columns(kind, line=line_scope),
             )
 else:
     st.info("所选范围没有年度目标：既未上传目标，也没有可按默认目标计算的客户经理。", icon="ℹ️")
 
 st.subheader("“四个5”与“三个1”")
-goals = scorecard.scale_goals(line_overview, overview, scope)
+goals = ov.scale_goals(line_overview, overview, scope)
 st.caption(
     f"“四个5”是全条线的两年目标（{settings.get('goal_line_managers')} 名客户经理、"
     f"{fmt.yi(settings.get('goal_line_loans'))}资产、{fmt.yi(settings.get('goal_line_deposits'))}负债、"
@@ -89,8 +90,8 @@ st.caption(
     f"“三个1”按{scope}的客户经理人均计算（万元）。"
     + ("" if ctx.line_complete else "本月全条线数据不完整，“四个5”只含已上传的支行。")
 )
-st.plotly_chart(scorecard.scale_figure(goals), width="stretch", key="overview_scale_chart")
-ui.table(goals, key="overview_scale", name="四个5与三个1", columns=scorecard.SCALE_COLUMNS)
+st.plotly_chart(ov.scale_figure(goals), width="stretch", key="overview_scale_chart")
+ui.table(goals, key="overview_scale", name="四个5与三个1", columns=ov.SCALE_COLUMNS)
 
 st.subheader("支行排名")
 ranking = ctx.run("branch_ranking")
@@ -103,15 +104,15 @@ else:
     metrics = list(dict.fromkeys(ranking["metric"]))
     metric = st.selectbox("排名指标", metrics, key="overview_rank_metric",
                           help="有年度目标的指标按增量完成率较序时进度的差额排名；逾期金额、逾期率越低越靠前。")
-    ranked = scorecard.ranking_table(ranking, metric)
+    ranked = ov.ranking_table(ranking, metric)
     if ctx.branch and ctx.branch in set(ranked["branch"]):
         place = int(ranked.loc[ranked["branch"] == ctx.branch, "rank"].iloc[0])
         st.markdown(f"**{ctx.branch}** 在本月有数据的 {len(ranked)} 个支行中排第 **{place}** 名。")
     unit = ranked["unit"].iloc[0]
-    st.plotly_chart(scorecard.ranking_figure(ranking, metric), width="stretch", key="overview_rank_chart")
+    st.plotly_chart(ov.ranking_figure(ranking, metric), width="stretch", key="overview_rank_chart")
     ui.table(
         ranked,
         key="overview_ranking",
         title=f"各支行{metric}",
-        columns=scorecard.ranking_columns(unit, has_target=ranked["target"].notna().any()),
+        columns=ov.ranking_columns(unit, has_target=ranked["target"].notna().any()),
     )

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from puhui import campaign, fmt, scorecard, ui
+from puhui import campaign, campaign_summary, fmt, overview, periods, ui
 
 ctx = ui.setup("阶段营销", "📅")
 
 st.title("📅 阶段营销")
 try:
-    cal = campaign.load_calendar()
+    cal = periods.load_calendar()
 except ValueError as problem:
     st.error(f"阶段设置有误：{problem}。请检查设置 phase_months、phase_weights、phase_names。", icon="⚠️")
     st.stop()
@@ -29,14 +29,14 @@ ui.explain(
     "管户数及三类授信户数取月末管户明细，完成数为户数的增加（阶段末减阶段初，全年起点为上年末），"
     "其年度目标为目标户数减上年末户数；未上传目标时，户数目标按每名客户经理的默认目标乘客户经理人数。"
     "排名按当前阶段的主题指标，各指标分别排名后取平均名次；本月没有上传管户明细的支行不参加排名。\n\n"
-    + scorecard.PROGRESS_DEFINITION
+    + overview.PROGRESS_DEFINITION
 )
 
 
 # Cached per database file and data version (ctx.version changes with every ingest or undo);
 # the frames keep exact Decimals, so they come from the package rather than ctx.run.
 @st.cache_data(show_spinner=False, max_entries=64)
-def year_frames(db: str, version, month: str, branch: str | None, calendar: campaign.Calendar, _con):
+def year_frames(db: str, version, month: str, branch: str | None, calendar: periods.Calendar, _con):
     """Progress, activities and the plan's status for one month and scope."""
     acts = campaign.activities(_con, month, branch, calendar)
     status = campaign.plan_status(acts, month, calendar, months_with_data=campaign.activity_months(_con, month))
@@ -44,7 +44,7 @@ def year_frames(db: str, version, month: str, branch: str | None, calendar: camp
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def phase_frames(db: str, version, month: str, branch: str | None, phase: campaign.Phase, _con):
+def phase_frames(db: str, version, month: str, branch: str | None, phase: periods.Phase, _con):
     """What each sub-branch and manager delivered in one phase."""
     return campaign.phase_results(_con, month, phase, branch)
 
@@ -56,7 +56,7 @@ st.subheader(f"{year}年阶段日历 · {scope}")
 cols = st.columns(4)
 # The phase's number in the label, its name as the value: the whole label is cut off at 1280 px.
 cols[0].metric(f"当前阶段 · {current.label.split(' ')[0]}", current.name, help=current.theme)
-cols[1].metric("阶段序时进度", fmt.pct(campaign.time_progress(ctx.month, current)), help=f"截至 {campaign.month_end(ctx.month)}")
+cols[1].metric("阶段序时进度", fmt.pct(periods.phase_progress(ctx.month, current)), help=f"截至 {periods.month_end(ctx.month)}")
 cols[2].metric("本阶段已举办活动", f"{int((acts['phase'] == current.number).sum()) if not acts.empty else 0} 场")
 missed_so_far = int((status["status"] == campaign.MISSED).sum())
 cols[3].metric("计划活动未举办", f"{missed_so_far} 项", help="截至数据月份，种子月度活动计划中同月未见同名（或含关键词）活动的条目")
@@ -75,7 +75,7 @@ if ctx.branch is None and not ctx.line_complete:
     )
 else:
     year_counts = campaign.year_table(progress, "count")
-    st.caption(scorecard.progress_basis_text(ctx.month, *scorecard.progress_basis(year_counts, "year_time_progress")))
+    st.caption(overview.progress_basis_text(ctx.month, *overview.progress_basis(year_counts, "year_time_progress")))
     with st.container(key="campaign_year_count_box"):
         ui.table(year_counts, key="campaign_year_count", title="户数类指标（户）", columns=campaign.YEAR_COLUMNS["count"])
 ui.table(
@@ -102,7 +102,7 @@ chosen = st.segmented_control(
 phase = cal.phases[(chosen or current.number) - 1]
 st.caption(
     f"{phase.label}（{phase.months_text}）：{phase.theme}。阶段目标占全年 {fmt.pct(cal.share(phase.number))}，"
-    f"累计 {fmt.pct(cal.cumulative_share(phase.number))}；阶段序时进度 {fmt.pct(campaign.time_progress(ctx.month, phase))}。"
+    f"累计 {fmt.pct(cal.cumulative_share(phase.number))}；阶段序时进度 {fmt.pct(periods.phase_progress(ctx.month, phase))}。"
 )
 # Keyed containers give the tables a CSS class (st-key-…) the browser tests find them by.
 with st.container(key="campaign_progress_count_box"):
@@ -122,8 +122,8 @@ with st.container(key="campaign_progress_amount_box"):
 baseline = progress["baseline_month"].dropna()
 if baseline.empty:
     st.caption("尚无本年及上年末的管户明细，户数类指标无法计算增加数。")
-elif baseline.iloc[0] != f"{int(year) - 1}-12":
-    st.caption(f"未存储上年末（{int(year) - 1}-12）的管户明细，户数增加从最早的 {baseline.iloc[0]} 月末算起。")
+elif baseline.iloc[0] != periods.year_start_month(ctx.month):
+    st.caption(f"未存储上年末（{periods.year_start_month(ctx.month)}）的管户明细，户数增加从最早的 {baseline.iloc[0]} 月末算起。")
 matrix, matrix_columns = campaign.completion_matrix(progress, cal)
 ui.table(matrix, key="campaign_completion_matrix", title="各阶段完成率一览", columns=matrix_columns)
 
@@ -190,7 +190,7 @@ st.caption(
 summary_con, summary_month, summary_branch, training = ctx.con, ctx.month, ctx.branch, ctx.training
 st.download_button(
     f"下载{phase.name}阶段总结（Excel）",
-    data=lambda: campaign.summary_xlsx(
+    data=lambda: campaign_summary.summary_xlsx(
         summary_con.cursor(), summary_month, summary_branch, phase, cal, training=training
     ),
     file_name=f"阶段总结_{phase.label.replace(' ', '')}_{ctx.month}_{ctx.branch or '全条线'}.xlsx",

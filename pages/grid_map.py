@@ -3,12 +3,9 @@ a cell's panel on click, and the weekly plan — drawn with no basemap (bank int
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pandas as pd
 import streamlit as st
 
-from puhui import fmt, grids, maps, settings, ui
+from puhui import fmt, geo, grids, maps, periods, settings, ui
 
 ctx = ui.setup("网格地图", "🗺️")
 
@@ -25,11 +22,10 @@ ui.explain(
 )
 
 try:
-    phase = grids.phase_of(ctx.month)
+    phase = periods.phase_window(ctx.month)
 except ValueError as problem:
     st.error(f"{problem}。请检查设置 phase_months、phase_weights、phase_names。", icon="⚠️")
     st.stop()
-month_end = grids.month_end(ctx.month)
 cells = ctx.only_present(ctx.run("grid_cells"), "网格")
 if cells.empty:
     st.info(
@@ -44,11 +40,10 @@ max_points = int(settings.get("map_max_points"))
 customers = ctx.run("grid_customers", max_points=max_points)
 totals = ctx.run("grid_customer_counts")
 attributed = ctx.run("grid_channel_totals")
-events_from = min(phase.start, month_end - timedelta(days=90))
+events_from = grids.recent_since(ctx.month, phase)
 
-shapes = grids.cell_shapes(cells)
+shapes = geo.cell_shapes(cells)
 outside = grids.outside_customers(ctx.run("grid_customers", outside=True), shapes)
-far_out = outside[outside["located_grid"].isna()]
 gaps = grids.cell_gaps(cells, ctx.month)
 figures = grids.summary(cells, totals, outside)
 scope = ctx.branch or "全条线"
@@ -63,20 +58,17 @@ top[2].metric("网格内客户", f"{fmt.count(figures['in_cells'])} / {fmt.count
 top[3].metric(
     "整体渗透率", fmt.pct(figures["penetration"]), help="有经营主体数的网格：网格内我行客户合计 ÷ 经营主体合计"
 )
-top[4].metric("有缺口的网格", fmt.count(gaps["grid_id"].nunique()), help="见下方“覆盖缺口”")
+top[4].metric("有缺口的网格", fmt.count(grids.cells_with_gaps(gaps)), help="见下方“覆盖缺口”")
 
 controls = st.columns([3, 2, 2])  # the toggles' labels stay whole at 1280 px
 measure = controls[0].selectbox(
-    "网格着色指标",
-    list(maps.MEASURES),
-    format_func=lambda m: maps.MEASURES[m].label,
-    key="grid_map_measure",
+    "网格着色指标", list(maps.MEASURES), format_func=lambda m: maps.MEASURES[m].label, key="grid_map_measure"
 )
 show_points = controls[1].toggle("显示客户（按管户类型着色）", value=True, key="grid_map_points")
 show_density = controls[2].toggle("显示网格外客户密度", value=True, key="grid_map_density")
 
 place_ids = shapes["grid_id"].tolist()
-cell_names = dict(zip(shapes["grid_id"], shapes["grid_name"] + "（" + shapes["grid_type"] + "）"))
+cell_names = grids.cell_labels(shapes)
 
 
 def _open_clicked_cell(ids=tuple(place_ids)):
@@ -92,7 +84,7 @@ with map_column:
         shapes,
         measure=measure,
         customers=customers if show_points else None,
-        outside=far_out if show_density else None,
+        outside=grids.far_outside(outside) if show_density else None,
         show_names=not ctx.training,
     )
     st.pydeck_chart(
@@ -109,19 +101,8 @@ with map_column:
         st.markdown(maps.legend_html(maps.segment_legend(), "客户"), unsafe_allow_html=True)
     if figures["customers"] > max_points and show_points:
         st.caption(f"客户较多，地图上抽样显示 {fmt.count(max_points)} 户。")
-    undrawn = shapes[shapes["shape"].isna()]
-    unparsed = shapes[shapes["shape_kind"] == "边界无法识别"]
-    if len(undrawn):
-        st.caption(f"{len(undrawn)} 个网格既无中心坐标也无可识别的边界，未画在图上：{'、'.join(undrawn['grid_name'])}")
-    if len(unparsed):
-        st.caption(
-            f"{len(unparsed)} 个网格的边界无法识别（支持 WKT、GeoJSON 或“经度,纬度;经度,纬度”），已按中心点画圆：{'、'.join(unparsed['grid_name'])}"
-        )
-    circles = int((shapes["shape_kind"] == "圆形").sum())
-    if circles:
-        st.caption(
-            f"{circles} 个网格未提供边界，以中心点为圆心、半径 {fmt.count(settings.get('grid_radius_m'))} 米画圆。"
-        )
+    for note in geo.shape_notes(shapes):
+        st.caption(note)
 
 with side_column:
     st.markdown("**🏛️ 政府渠道与商会协会（纵轴）**")
@@ -129,23 +110,15 @@ with side_column:
     if channels.empty:
         st.caption("本范围内没有政府渠道或商会协会网格。")
     else:
-        lines = []
-        for dept in channels.itertuples(index=False):
-            owner = dept.manager_name if isinstance(dept.manager_name, str) else "⚠️ 未指定负责人"
-            lines.append(
-                f"- **{grids.md_escape(dept.grid_name)}**（{dept.grid_type}）  \n"
-                f"  负责人：{grids.md_escape(owner)} · 带来客户 **{fmt.count(dept.customers)}** 户"
-                f" · 存款 {fmt.wan(float(dept.deposits))} 万元"
-            )
         with st.container(height=min(480, 60 + 62 * len(channels)), border=False, key="grid_channel_list"):
-            st.markdown("\n".join(lines))
+            st.markdown(grids.channel_markdown(channels))
         st.caption(
             "客户归属：网格编号为该部门，或“获客渠道”与部门名称一致、包含部门名称，或为部门名称（含常见简称）的唯一部分。"
         )
         chosen = st.selectbox(
             "查看部门带来的客户",
             [None, *channels["grid_id"]],
-            format_func=lambda g: "请选择" if g is None else dict(zip(channels["grid_id"], channels["grid_name"]))[g],
+            format_func=lambda g: "请选择" if g is None else grids.channel_names(channels)[g],
             key="grid_channel_pick",
         )
         if chosen:
@@ -153,12 +126,8 @@ with side_column:
                 ctx.run("grid_channel_customers", dept_id=chosen),
                 key="grid_channel_customers",
                 name="渠道带来的客户",
-                filters={"渠道": dict(zip(channels["grid_id"], channels["grid_name"]))[chosen]},
-                columns={
-                    "customer_name": ("客户名称", "text"),
-                    "segment": ("管户类型", "text"),
-                    "deposits": ("存款", "wan"),
-                },
+                filters={"渠道": grids.channel_names(channels)[chosen]},
+                columns=grids.CHANNEL_PICK_COLUMNS,
             )
 
 st.divider()
@@ -169,18 +138,13 @@ selected = st.selectbox(
     key="grid_map_cell",
 )
 if selected:
-    cell = cells.set_index("grid_id").loc[selected]
-    owner = (
-        cell["manager_name"]
-        if isinstance(cell["manager_name"], str)
-        else ("未指定" if not isinstance(cell["manager_id"], str) else cell["manager_id"])
-    )
+    cell = grids.cell_row(cells, selected)
     with st.container(border=True, key="grid_cell_panel"):
         st.markdown(f"### 📍 网格详情：{cell['grid_name']}")
-        st.caption(f"{cell['grid_type']} · {cell['branch']} · 网格编号 {selected} · 负责人 {owner}")
+        st.caption(f"{cell['grid_type']} · {cell['branch']} · 网格编号 {selected} · 负责人 {grids.owner_text(cell)}")
         row = st.columns(5)
         row[0].metric("我行客户", fmt.count(cell["customers"]))
-        row[1].metric("经营主体", "—" if pd.isna(cell["merchants"]) else fmt.count(cell["merchants"]))
+        row[1].metric("经营主体", fmt.count(cell["merchants"]))
         row[2].metric("渗透率", fmt.pct(cell["penetration"]))
         row[3].metric("存款（万元）", fmt.wan(float(cell["deposits"])))
         row[4].metric("贷款（万元）", fmt.wan(float(cell["loans"])))
@@ -190,7 +154,7 @@ if selected:
                 grids.segment_counts(cell),
                 key="grid_cell_segments",
                 title="管户类型",
-                columns={"segment": ("管户类型", "text"), "customers": ("户数", "count"), "share": ("占比", "pct")},
+                columns=grids.CELL_SEGMENT_COLUMNS,
                 download=False,
             )
         with right:
@@ -198,7 +162,7 @@ if selected:
                 grids.deposit_kinds(cell),
                 key="grid_cell_deposits",
                 title="存款结构",
-                columns={"kind": ("存款类别", "text"), "amount": ("余额", "wan"), "share": ("占比", "pct")},
+                columns=grids.CELL_DEPOSIT_COLUMNS,
                 download=False,
             )
         st.caption(
@@ -210,14 +174,7 @@ if selected:
             ctx.run("grid_customers", grid_id=selected),
             key="grid_cell_customers",
             title="网格内客户",
-            columns={
-                "customer_name": ("客户名称", "text"),
-                "segment": ("管户类型", "text"),
-                "manager_name": ("客户经理", "text"),
-                "industry": ("行业", "text"),
-                "deposits": ("存款", "wan"),
-                "loans": ("贷款", "wan"),
-            },
+            columns=grids.CELL_CUSTOMER_COLUMNS,
         )
         recent = ctx.run("grid_events", start=events_from.isoformat(), grid_id=selected).head(30)
         if recent.empty:
@@ -227,77 +184,35 @@ if selected:
                 recent,
                 key="grid_cell_events",
                 title=f"近期营销活动与拜访（自 {events_from:%Y-%m-%d}，最近 30 条）",
-                columns={
-                    "event_date": ("日期", "date"),
-                    "kind": ("类别", "text"),
-                    "detail": ("内容", "text"),
-                    "manager_name": ("客户经理", "text"),
-                    "customer_name": ("拜访客户", "text"),
-                },
+                columns=grids.EVENT_COLUMNS,
             )
 
 gap_tab, plan_tab, all_tab, channel_tab = st.tabs(["⚠️ 覆盖缺口", "🗓️ 周计划", "📋 全部网格", "🏛️ 渠道明细"])
 with gap_tab:
     counts = st.columns(len(grids.GAP_KINDS) + 1)
-    for column, kind in zip(counts, grids.GAP_KINDS):
-        column.metric(kind, fmt.count((gaps["gap"] == kind).sum()))
+    for column, (kind, n) in zip(counts, grids.gap_counts(gaps).items()):
+        column.metric(kind, fmt.count(n))
     counts[-1].metric("网格外客户", fmt.count(figures["outside"]))
-    ui.table(
-        gaps,
-        key="grid_gaps",
-        title="网格缺口清单",
-        columns={
-            "gap": ("缺口类型", "text"),
-            "grid_name": ("网格", "text"),
-            "grid_type": ("类型", "text"),
-            "branch": ("支行", "text"),
-            "manager_name": ("负责人", "text"),
-            "detail": ("说明", "text"),
-        },
-    )
-    ui.table(
-        outside,
-        key="grid_outside",
-        title="未归属网格的客户（“坐标所在网格”非空者可补录网格编号）",
-        columns={
-            "customer_name": ("客户名称", "text"),
-            "branch": ("支行", "text"),
-            "manager_name": ("客户经理", "text"),
-            "segment": ("管户类型", "text"),
-            "grid_id": ("填报的网格编号", "text"),
-            "reason": ("原因", "text"),
-            "located_name": ("坐标所在网格", "text"),
-            "deposits": ("存款", "wan"),
-        },
-    )
+    ui.table(gaps, key="grid_gaps", title="网格缺口清单", columns=grids.GAP_COLUMNS)
+    ui.table(outside, key="grid_outside", title="未归属网格的客户（“坐标所在网格”非空者可补录网格编号）", columns=grids.OUTSIDE_COLUMNS)
 
 with plan_tab:
     plan, week_labels = grids.weekly_plan(ctx.run("grid_plan"), cells, ctx.month)
     view = st.radio("查看方式", ["按网格汇总", "按网格和客户经理展开"], horizontal=True, key="grid_plan_view")
     st.caption(
-        f"本阶段：{phase.name}（{phase.start:%Y-%m-%d} 起，统计至 {min(phase.end, month_end):%Y-%m-%d}）。"
+        f"本阶段：{phase.name}（{phase.start:%Y-%m-%d} 起，统计至 {phase.until(ctx.month):%Y-%m-%d}）。"
         "✓ 后的数字为当周在该网格的营销活动和拜访次数（拜访按被拜访客户所属网格计）；全空的行是本阶段无人经营的网格。"
     )
-    weeks_columns = {label: (label, "text") for label in week_labels}
     if view == "按网格汇总":
         ui.table(
             grids.plan_display(grids.plan_by_cell(plan, week_labels), week_labels),
             key="grid_plan_cells",
             title="网格周计划（按网格）",
-            columns={
-                "grid_name": ("网格", "text"),
-                "grid_type": ("类型", "text"),
-                "owner_name": ("负责人", "text"),
-                **weeks_columns,
-                "owner_weeks": ("负责人经营周数", "count"),
-                "weeks_worked": ("经营周数", "count"),
-                "events": ("合计次数", "count"),
-                "managers": ("经营客户经理", "text"),
-            },
+            columns=grids.plan_columns(week_labels, by_cell=True),
         )
     else:
         shown = grids.plan_display(plan, week_labels)
-        managers = sorted({n for n in shown["manager_name"].dropna()})
+        managers = grids.plan_managers(shown)
         who = st.selectbox(
             "客户经理", [None, *managers], format_func=lambda m: "全部" if m is None else m, key="grid_plan_manager"
         )
@@ -307,65 +222,22 @@ with plan_tab:
             shown,
             key="grid_plan",
             title="网格周计划（按网格和客户经理）",
-            columns={
-                "grid_name": ("网格", "text"),
-                "grid_type": ("类型", "text"),
-                "owner_name": ("负责人", "text"),
-                "manager_name": ("经营客户经理", "text"),
-                "role": ("身份", "text"),
-                **weeks_columns,
-                "weeks_worked": ("经营周数", "count"),
-                "events": ("合计次数", "count"),
-            },
+            columns=grids.plan_columns(week_labels, by_cell=False),
         )
 
 with all_tab:
-    ui.table(
-        cells,
-        key="grid_all",
-        title="网格明细",
-        columns={
-            "grid_name": ("网格", "text"),
-            "grid_type": ("类型", "text"),
-            "branch": ("支行", "text"),
-            "manager_name": ("负责人", "text"),
-            "customers": ("我行客户", "count"),
-            "merchants": ("经营主体", "count"),
-            "penetration": ("渗透率", "pct"),
-            "deposits": ("存款", "wan"),
-            "loans": ("贷款", "wan"),
-            "new_accounts": ("本阶段新开户", "count"),
-            "last_activity": ("最近活动或拜访", "date"),
-            "days_since": ("距今天数", "count"),
-        },
-    )
+    ui.table(cells, key="grid_all", title="网格明细", columns=grids.CELL_COLUMNS)
 
 with channel_tab:
     if channels.empty:
         st.caption("本范围内没有政府渠道或商会协会网格。")
     else:
-        ui.table(
-            channels,
-            key="grid_channel_table",
-            title="政府渠道与商会协会带来的客户",
-            columns={
-                "grid_name": ("部门", "text"),
-                "grid_type": ("类型", "text"),
-                "branch": ("支行", "text"),
-                "manager_name": ("负责人", "text"),
-                "customers": ("带来客户", "count"),
-                "offline_credit": ("线下授信", "count"),
-                "online_credit": ("线上授信", "count"),
-                "non_credit": ("非授信", "count"),
-                "deposits": ("存款", "wan"),
-                "loans": ("贷款", "wan"),
-            },
-        )
+        ui.table(channels, key="grid_channel_table", title="政府渠道与商会协会带来的客户", columns=grids.CHANNEL_COLUMNS)
         # The full list can run to hundreds of thousands of rows: one department at a time.
         dept = st.selectbox(
             "渠道客户明细：选择部门",
             [None, *channels["grid_id"]],
-            format_func=lambda g: "请选择" if g is None else dict(zip(channels["grid_id"], channels["grid_name"]))[g],
+            format_func=lambda g: "请选择" if g is None else grids.channel_names(channels)[g],
             key="grid_channel_detail_pick",
         )
         if dept:
@@ -373,14 +245,5 @@ with channel_tab:
                 ctx.run("grid_channel_customers", dept_id=dept),
                 key="grid_channel_all_customers",
                 title="渠道客户明细（含归属依据）",
-                columns={
-                    "grid_name": ("部门", "text"),
-                    "customer_name": ("客户名称", "text"),
-                    "branch": ("支行", "text"),
-                    "segment": ("管户类型", "text"),
-                    "channel": ("获客渠道", "text"),
-                    "match_rule": ("归属依据", "text"),
-                    "deposits": ("存款", "wan"),
-                    "loans": ("贷款", "wan"),
-                },
+                columns=grids.CHANNEL_CUSTOMER_COLUMNS,
             )

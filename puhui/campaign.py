@@ -1,20 +1,15 @@
-"""Phase-by-phase campaigns (阶段营销): the calendar, progress, rankings, activities, summary.
+"""Phase-by-phase campaigns (阶段营销): progress, rankings, activities and the timeline.
 
-The year runs in phases ("季季有主题、月月有活动、周周有沙龙"), by default 开门红 (1–3月),
-促提升 (4–6月), 调结构 (7–9月) and 抓储备 (10–12月), and an annual target is split over them
-by the weights 4:3:3:2. Calendar, weights, names, themes, the measures each phase ranks on,
-the activity types and the seed's monthly activity plan are settings (``phase_months``,
-``phase_weights``, ``phase_names``, ``phase_themes``, ``phase_rank_measures``,
-``activity_types``, ``activity_plan``); this module reads them, hands the calendar to the
-queries as bound lists, and builds the frames, the plotly timeline and the phase-summary
-workbook the page shows. Nothing here needs Streamlit.
+The year runs in the phases of :mod:`puhui.periods` ("季季有主题、月月有活动、周周有沙龙"), by
+default 开门红 (1–3月), 促提升 (4–6月), 调结构 (7–9月) and 抓储备 (10–12月), and an annual
+target is split over them by the weights 4:3:3:2; the activity types and the seed's monthly
+activity plan are the data of :mod:`puhui.plans`. This module hands the calendar to the
+queries as bound lists and builds the frames and the plotly timeline the page shows; the
+phase-summary workbook is :mod:`puhui.campaign_summary`. Nothing here needs Streamlit.
 """
 
 from __future__ import annotations
 
-import calendar as _calendar
-import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -22,20 +17,9 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import contract, fmt, queries, settings
-from .phases import (  # noqa: F401  (the calendar is part of this module's interface)
-    ACTIVITY_MEASURES,
-    COUNT_MEASURES,
-    MEASURES,
-    Calendar,
-    Phase,
-    load_calendar,
-    month_end,
-    parse_months,
-    parse_weights,
-    plain as _plain,
-    time_progress,
-)
+from . import contract, fmt, overview, queries
+from .periods import Calendar, Phase, load_calendar, month_end, plain
+from .plans import ACTIVITY_MEASURES, MEASURES, PlannedActivity, activity_plan, activity_type, activity_types
 
 AMOUNT_MEASURES = frozenset(m for m in MEASURES if m in contract.AMOUNT_METRICS)
 # Count measures whose target defaults to a per-manager setting when none is uploaded.
@@ -52,7 +36,6 @@ ACTIVITY_RESULT_COLUMNS = {
     "new_deposits": "新增存款",
     "new_loans": "新增贷款",
 }
-OTHER_TYPE = "其他"
 HELD, MISSED, UPCOMING, NO_DATA = "已举办", "未举办", "待举办", "无活动数据"
 
 
@@ -82,7 +65,8 @@ def measure_kind(measure: str) -> str:
     return "wan" if measure in AMOUNT_MEASURES else "count"
 
 
-def _round_count(value):
+def whole_count(value):
+    """A count rounded half up to whole accounts (None stays None)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -97,7 +81,7 @@ def phase_table(progress_frame: pd.DataFrame, phase: int, kind: str) -> pd.DataF
     rows = rows[rows["measure"].map(measure_kind) == kind].copy()
     if kind == "count":
         for col in ("annual_target", "target", "actual", "cumulative_target", "cumulative_actual", "target_level", "baseline_count"):
-            rows[col] = pd.array([_round_count(v) for v in rows[col]], dtype="Int64")
+            rows[col] = pd.array([whole_count(v) for v in rows[col]], dtype="Int64")
     rows["target_source"] = rows["target_source"].fillna("无目标")
     return rows.reset_index(drop=True)
 
@@ -158,8 +142,6 @@ def year_table(progress_frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     overview), ``"activity_count"`` the activity counts and ``"wan"`` the activity amounts
     (this year's sum against the annual target). Counts are whole accounts; amounts Decimal yuan.
     """
-    from . import scorecard
-
     if progress_frame.empty:
         return pd.DataFrame(columns=[*YEAR_COLUMNS[kind], "increase"])
     rows = progress_frame.drop_duplicates("measure").copy()
@@ -175,15 +157,15 @@ def year_table(progress_frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         None if t is None or s is None or pd.isna(t) or pd.isna(s) else t - s
         for t, s in zip(rows["target_level"], rows["year_start"])
     ]
-    rows["completion_shown"] = [scorecard._shown_completion(c, i) for c, i in zip(rows["year_completion"], rows["increase"])]
+    rows["completion_shown"] = [overview.shown_completion(c, i) for c, i in zip(rows["year_completion"], rows["increase"])]
     rows["progress_gap_shown"] = [
         None if s is None or pd.isna(s) else g for s, g in zip(rows["completion_shown"], rows["year_progress_gap"])
     ]
-    rows["progress_gap_pp"] = rows["progress_gap_shown"].map(scorecard.points)
+    rows["progress_gap_pp"] = rows["progress_gap_shown"].map(overview.points)
     rows["status"] = [
         "无目标" if t is None or pd.isna(t) else
         ("无活动数据" if kind != "count" and (a is None or pd.isna(a)) else
-         scorecard.progress_status(g, i, n, "户" if kind != "wan" else "元", False,
+         overview.progress_status(g, i, n, "户" if kind != "wan" else "元", False,
                                    start_known=s is not None and not pd.isna(s), attainment=att))
         for t, a, g, i, n, s, att in zip(
             rows["target_level"], rows["year_actual"], rows["year_progress_gap"], rows["increase"], rows["needed"],
@@ -192,7 +174,7 @@ def year_table(progress_frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     ]
     if kind != "wan":
         for col in ("year_start", "year_actual", "target_level"):
-            rows[col] = pd.array([_round_count(v) for v in rows[col]], dtype="Int64")
+            rows[col] = pd.array([whole_count(v) for v in rows[col]], dtype="Int64")
     return rows.reset_index(drop=True)
 
 
@@ -203,7 +185,7 @@ def completion_matrix(progress_frame: pd.DataFrame, cal: Calendar) -> tuple[pd.D
     for phase in cal.phases:
         rows = progress_frame[progress_frame["phase"] == phase.number].set_index("measure")
         key = f"phase_{phase.number}"
-        frame[key] = [_ratio(rows["completion"].get(m)) if m in rows.index else None for m in MEASURES]
+        frame[key] = [as_ratio(rows["completion"].get(m)) if m in rows.index else None for m in MEASURES]
         columns[key] = (f"{phase.label}完成率", "pct")
     return frame, columns
 
@@ -250,7 +232,7 @@ def ranking(
     wide["place"] = wide["average_place"].rank(method="min").astype(int)
     for m in measures:
         if m not in AMOUNT_MEASURES:
-            wide[m] = wide[m].map(_round_count).astype("Int64")
+            wide[m] = wide[m].map(whole_count).astype("Int64")
     return wide[columns]
 
 
@@ -265,28 +247,6 @@ def ranking_columns(measures: tuple[str, ...] | list[str], level: str = "branch"
         columns[m] = (label, measure_kind(m))
     columns["average_place"] = ("平均名次", "number")
     return columns
-
-
-def activity_types(text: str | None = None) -> list[tuple[str, tuple[str, ...]]]:
-    """The activity-type rules ``[(type, keywords)]`` from the setting ``activity_types``."""
-    rules = []
-    for part in str(text if text is not None else settings.get("activity_types")).split(";"):
-        if ":" not in part and "：" not in part:
-            continue
-        kind, words = re.split(r"[:：]", part, maxsplit=1)
-        keywords = tuple(w.strip() for w in words.split("/") if w.strip())
-        if kind.strip() and keywords:
-            rules.append((kind.strip(), keywords))
-    return rules
-
-
-def activity_type(name: str, rules: list[tuple[str, tuple[str, ...]]] | None = None) -> str:
-    """The type of an activity by keywords in its name (first rule that matches), else ``其他``."""
-    rules = activity_types() if rules is None else rules
-    for kind, keywords in rules:
-        if any(k in str(name) for k in keywords):
-            return kind
-    return OTHER_TYPE
 
 
 def activities(
@@ -344,42 +304,6 @@ def activity_summary_columns(by: str) -> dict[str, tuple[str, str]]:
     }
 
 
-@dataclass(frozen=True)
-class PlannedActivity:
-    """One line of the monthly activity plan (seed 001, table 2)."""
-
-    month_no: int
-    name: str
-    keywords: tuple[str, ...]
-
-    def matches(self, held_name: str) -> bool:
-        """Whether a held activity's name is this planned one (contains its name or a keyword)."""
-        held = _bare(held_name)
-        return _bare(self.name) in held or any(_bare(k) in held for k in self.keywords)
-
-
-def _bare(text: str) -> str:
-    # Quotes and brackets vary between the plan and what branches type.
-    return re.sub(r"[\s“”\"'‘’《》()（）]", "", str(text))
-
-
-def activity_plan(text: str | None = None) -> list[PlannedActivity]:
-    """The monthly activity plan from the setting ``activity_plan`` (``月份|名称|关键词/关键词;…``)."""
-    plan = []
-    for entry in str(text if text is not None else settings.get("activity_plan")).split(";"):
-        if not entry.strip():
-            continue
-        fields = entry.split("|")
-        if len(fields) < 2:
-            raise ValueError(f"活动计划条目“{entry}”应写作“月份|活动名称|关键词”")
-        month_no = int(fields[0].strip())
-        if not 1 <= month_no <= 12:
-            raise ValueError(f"活动计划条目“{entry}”的月份应为1–12")
-        keywords = tuple(k.strip() for k in (fields[2] if len(fields) > 2 else "").split("/") if k.strip())
-        plan.append(PlannedActivity(month_no, fields[1].strip(), keywords))
-    return plan
-
-
 def activity_months(con: duckdb.DuckDBPyConnection, month: str) -> set[str]:
     """Months of ``month``'s year up to it for which any sub-branch has activities stored."""
     return set(_frame(con, "campaign_activity_months", {"month": month})["month"]) if month else set()
@@ -389,7 +313,7 @@ def plan_status(
     acts: pd.DataFrame,
     month: str,
     cal: Calendar | None = None,
-    plan: list[PlannedActivity] | None = None,
+    plan: tuple[PlannedActivity, ...] | None = None,
     months_with_data: set[str] | None = None,
 ) -> pd.DataFrame:
     """Each planned activity of ``month``'s year: held (a same-month activity matches it), missed, or upcoming.
@@ -478,7 +402,7 @@ def timeline_figure(
                 textposition="inside",
                 insidetextanchor="middle",
                 textfont=dict(color="white"),
-                hovertext=[f"{phase.label} {phase.months_text}<br>{phase.theme}<br>权重 {_plain(phase.weight)}"],
+                hovertext=[f"{phase.label} {phase.months_text}<br>{phase.theme}<br>权重 {plain(phase.weight)}"],
                 hoverinfo="text",
                 showlegend=False,
             )
@@ -571,151 +495,9 @@ def timeline_figure(
     )
     return fig
 
-
-def _ratio(value):
+def as_ratio(value):
+    """A ratio as a float for tables and workbooks (None stays None)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     return float(value)
 
-
-PROGRESS_SHEET_COLUMNS = {
-    "phase_label": ("阶段", "text"),
-    "months": ("起止月份", "text"),
-    "measure": ("指标", "text"),
-    "unit": ("单位", "text"),
-    "annual_target": ("年度目标", "number"),
-    "target": ("阶段目标", "number"),
-    "actual": ("阶段完成", "number"),
-    "completion": ("阶段完成率", "pct"),
-    "time_progress": ("阶段序时进度", "pct"),
-    "progress_gap": ("较序时进度", "pct"),
-    "cumulative_target": ("累计目标", "number"),
-    "cumulative_actual": ("累计完成", "number"),
-    "cumulative_completion": ("累计完成率", "pct"),
-    "target_source": ("目标来源", "text"),
-}
-
-
-def progress_sheet(progress_frame: pd.DataFrame) -> pd.DataFrame:
-    """All phases and measures in one unit-aware frame: amounts in 万元, counts in whole accounts."""
-    rows = []
-    for row in progress_frame.itertuples(index=False):
-        money = row.measure in AMOUNT_MEASURES
-        value = fmt.to_wan if money else _round_count
-        rows.append(
-            {
-                "phase_label": row.phase_label,
-                "months": f"{row.start_month}至{row.end_month}",
-                "measure": row.measure,
-                "unit": "万元" if money else "户",
-                "annual_target": value(row.annual_target),
-                "target": value(row.target),
-                "actual": value(row.actual),
-                "completion": _ratio(row.completion),
-                "time_progress": _ratio(row.time_progress),
-                "progress_gap": _ratio(row.progress_gap),
-                "cumulative_target": value(row.cumulative_target),
-                "cumulative_actual": value(row.cumulative_actual),
-                "cumulative_completion": _ratio(row.cumulative_completion),
-                "target_source": row.target_source if isinstance(row.target_source, str) else "无目标",
-            }
-        )
-    return pd.DataFrame(rows, columns=list(PROGRESS_SHEET_COLUMNS))
-
-
-NOTE_COLUMNS = {"item": ("项目", "text"), "content": ("内容", "text"), "value": ("数值", "pct")}
-
-
-def summary_sheets(
-    progress_frame: pd.DataFrame,
-    phase: Phase,
-    month: str,
-    branch: str | None,
-    cal: Calendar,
-    branch_ranking: pd.DataFrame,
-    manager_ranking: pd.DataFrame,
-    acts: pd.DataFrame,
-    status: pd.DataFrame,
-) -> list[tuple[str, str, pd.DataFrame, dict]]:
-    """The phase summary for the 总结分析会: ``(sheet, title, frame, columns)`` for ``export.sheets_to_xlsx``."""
-    from . import export
-
-    filters = {"支行": branch}
-
-    def title(what: str) -> str:
-        return export.title_line(f"{phase.label} {what}", month, filters)
-
-    baseline = progress_frame["baseline_month"].dropna() if "baseline_month" in progress_frame else pd.Series()
-    notes = pd.DataFrame(
-        [
-            ("数据月份", month, None),
-            ("范围", branch or "全条线", None),
-            ("阶段", f"{phase.label}（{phase.months_text}）", None),
-            ("阶段主题", phase.theme, None),
-            ("阶段序时进度", "截至数据月末，阶段已过天数占阶段总天数的比例（见“数值”列）", time_progress(month, phase)),
-            ("阶段划分", "，".join(f"{p.label} {p.months_text}" for p in cal.phases), None),
-            ("目标分配权重", cal.weights_text(), None),
-            ("排名指标", "、".join(phase.rank_measures), None),
-            (
-                "户数口径",
-                "户数类指标的完成数为户数增加（阶段末户数减阶段初户数），全年起点为"
-                + (f" {baseline.iloc[0]} 月末" if not baseline.empty else "上年末（尚无数据）")
-                + "；其年度目标为目标户数减起点户数。",
-                None,
-            ),
-            ("金额单位", "万元", None),
-        ],
-        columns=["item", "content", "value"],
-    )
-    in_phase = acts[acts["phase"] == phase.number] if not acts.empty else acts
-    phase_months = [f"{int(month[:4]):04d}-{m:02d}" for m in range(phase.start_month, phase.end_month + 1)]
-    plan_rows = status[status["month"].isin(phase_months)] if not status.empty else status
-    summary_columns = {by: activity_summary_columns(by) for by in ("activity_type", "month")}
-    return [
-        ("说明", title("总结分析"), notes, NOTE_COLUMNS),
-        ("阶段进度", title("各阶段目标与完成"), progress_sheet(progress_frame), PROGRESS_SHEET_COLUMNS),
-        ("支行排名", title("支行排名"), branch_ranking, ranking_columns(phase.rank_measures, "branch")),
-        ("客户经理排名", title("客户经理排名"), manager_ranking, ranking_columns(phase.rank_measures, "manager")),
-        ("活动明细", title("活动明细"), in_phase, ACTIVITY_COLUMNS),
-        ("活动按类型", title("活动按类型"), activity_summary(in_phase, "activity_type"), summary_columns["activity_type"]),
-        ("活动按月份", title("活动按月份"), activity_summary(in_phase, "month"), summary_columns["month"]),
-        ("活动计划执行", title("月度活动计划执行"), plan_rows, PLAN_COLUMNS),
-    ]
-
-
-def summary_xlsx(
-    con: duckdb.DuckDBPyConnection,
-    month: str,
-    branch: str | None = None,
-    phase: Phase | None = None,
-    cal: Calendar | None = None,
-    training: bool = False,
-) -> bytes:
-    """The phase summary workbook (default: the data month's phase) for the phase review meeting.
-
-    Each sheet has a title row (phase, data month, sub-branch) above its Chinese header row.
-    """
-    from . import export
-
-    cal = cal or load_calendar()
-    phase = phase or cal.phase_of(month)
-    progress_frame = progress(con, month, branch, cal)
-    results = phase_results(con, month, phase, branch)
-    acts = activities(con, month, branch, cal)
-    status = plan_status(acts, month, cal, months_with_data=activity_months(con, month))
-    sheets = summary_sheets(
-        progress_frame,
-        phase,
-        month,
-        branch,
-        cal,
-        ranking(results, phase.rank_measures, "branch"),
-        ranking(results, phase.rank_measures, "manager"),
-        acts,
-        status,
-    )
-    if training:
-        from . import masking
-
-        sheets = [(name, title, masking.mask_frame(frame), columns) for name, title, frame, columns in sheets]
-    return export.sheets_to_xlsx(sheets)

@@ -76,14 +76,17 @@ def dec_sum(values) -> Decimal:
 
 
 def previous_month(month: str) -> str:
-    """The calendar month before ``month``: ``2026-01`` → ``2025-12``."""
-    year, mon = (int(part) for part in month.split("-"))
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+    """The calendar month before ``month``: ``2026-01`` → ``2025-12`` (one copy: :mod:`puhui.periods`)."""
+    from . import periods
+
+    return periods.previous_month(month)
 
 
 def year_start_month(month: str) -> str:
-    """The base of year-start changes (较年初): December of the previous year."""
-    return f"{int(month[:4]) - 1}-12"
+    """The base of year-start changes (较年初): December of the previous year (one copy: :mod:`puhui.periods`)."""
+    from . import periods
+
+    return periods.year_start_month(month)
 
 
 def alert_params() -> dict:

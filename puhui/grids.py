@@ -1,4 +1,4 @@
-"""The grid plan (网格化营销) as frames: cell shapes, coverage gaps, the weekly plan, channels.
+"""The grid plan (网格化营销) as frames: cells and owners, penetration, coverage gaps, the weekly plan, channels.
 
 The map page asks the queries ``grid_cells``, ``grid_customers``, ``grid_events`` and
 ``grid_channel_customers`` for the month's rows and hands them to the functions here; none
@@ -12,33 +12,32 @@ only when it is chosen (``$grid_id``, ``$dept_id``). Definitions the page relies
 - A **place cell** is a grid whose type is a place (园区, 商圈, 专业市场, 产业集群, 社区,
   行政村); a **channel** is a government department or an association (政府渠道, 商会协会),
   the vertical axis of the plan, which is listed beside the map rather than drawn on it.
-- A cell's **shape** is its boundary (WKT ``POLYGON``/``MULTIPOLYGON``, GeoJSON
-  ``Polygon``/``MultiPolygon``/``Feature``, or a ``lon,lat;lon,lat;…`` ring as Amap exports
-  it) when that parses, else a circle of ``grid_radius_m`` around its centre.
+- A cell's **shape** is its boundary when that parses, else a circle around its centre
+  (:mod:`puhui.geo`, which also places points in shapes).
 - A customer is **outside every cell** when its ``grid_id`` names no place cell (empty,
   unknown, or a channel) and its coordinates, if any, fall inside no cell's shape. One
   whose coordinates do fall inside a shape is listed with that cell as a suggestion.
 - **Stale** (久未经营): no activity held in the cell and no visit to one of its customers in
   the ``stale_weeks`` weeks ending on the data month's last day.
+- The **weekly plan** covers the data month's campaign phase (:mod:`puhui.periods`); a
+  cell's panel lists its activities and visits since the phase began, and at least the
+  last ``RECENT_DAYS`` days.
 """
 
 from __future__ import annotations
 
-import calendar
-import json
-import math
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-from . import fmt, phases, settings
+from . import fmt, settings
+from .geo import as_float, is_blank, locate
+from .periods import PhaseWindow, days_before_end, month_end, phase_window, week_monday
 
 PLACE_TYPES = ("园区", "商圈", "专业市场", "产业集群", "社区", "行政村")
 CHANNEL_TYPES = ("政府渠道", "商会协会")
-PHASE_NAMES = ("一阶段 开门红", "二阶段 促提升", "三阶段 调结构", "四阶段 抓储备")
 SEGMENTS = ("线下授信", "线上授信", "非授信")
 DEPOSIT_KINDS = (
     ("dep_settlement", "结算存款"),
@@ -47,323 +46,13 @@ DEPOSIT_KINDS = (
     ("dep_savings", "储蓄存款"),
 )
 GAP_KINDS = ("无负责人", "负责人不在本月花名册", "渗透率偏低", "久未经营")
-
-Ring = list[tuple[float, float]]
-Polygon = list[Ring]  # the outer ring first, then holes
-Shape = list[Polygon]
-
-_METRES_PER_DEGREE = 111_320.0
-
-
-@dataclass(frozen=True)
-class Phase:
-    """One phase of the year's campaign: its number (1–4), name, first and last day."""
-
-    number: int
-    name: str
-    start: date
-    end: date
-
-
-def month_end(month: str) -> date:
-    """The last day of ``YYYY-MM``."""
-    year, mon = (int(p) for p in month.split("-"))
-    return date(year, mon, calendar.monthrange(year, mon)[1])
-
-
-def phase_of(month: str) -> Phase:
-    """The campaign phase containing ``YYYY-MM``: the one calendar of :mod:`puhui.phases` (setting ``phase_months``)."""
-    try:
-        phase = phases.load_calendar().phase_of(month)
-    except ValueError as problem:
-        raise ValueError(f"阶段设置有误：{problem}") from None
-    year = int(month[:4])
-    return Phase(phase.number, phase.label, phase.start_date(year), phase.end_date(year))
-
-
-def _valid_point(lon: float, lat: float) -> bool:
-    return math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90
-
-
-def _clean_ring(points) -> Ring | None:
-    """A ring of (lon, lat) without the closing repeat, or None when it is not a usable ring."""
-    try:
-        ring = [(float(p[0]), float(p[1])) for p in points]
-    except (TypeError, ValueError, IndexError):
-        return None
-    if not ring or not all(_valid_point(lon, lat) for lon, lat in ring):
-        return None
-    if len(ring) > 1 and ring[0] == ring[-1]:
-        ring = ring[:-1]
-    if len(set(ring)) < 3:
-        return None
-    return ring
-
-
-def _clean_polygon(rings) -> Polygon | None:
-    if not isinstance(rings, list | tuple) or not rings:
-        return None
-    outer = _clean_ring(rings[0])
-    if outer is None:
-        return None
-    holes = [h for h in (_clean_ring(r) for r in rings[1:]) if h is not None]
-    return [outer, *holes]
-
-
-def _from_geojson(obj) -> Shape | None:
-    if isinstance(obj, list):
-        # A bare coordinate array: a ring, a polygon or a multipolygon by its depth.
-        depth, probe = 0, obj
-        while isinstance(probe, list) and probe:
-            depth, probe = depth + 1, probe[0]
-        if depth == 2:
-            obj = {"type": "Polygon", "coordinates": [obj]}
-        elif depth == 3:
-            obj = {"type": "Polygon", "coordinates": obj}
-        elif depth == 4:
-            obj = {"type": "MultiPolygon", "coordinates": obj}
-        else:
-            return None
-    if not isinstance(obj, dict):
-        return None
-    kind = obj.get("type")
-    if kind == "Feature":
-        return _from_geojson(obj.get("geometry"))
-    if kind == "FeatureCollection":
-        parts = [p for f in obj.get("features") or [] for p in (_from_geojson(f) or [])]
-        return parts or None
-    if kind == "GeometryCollection":
-        parts = [p for g in obj.get("geometries") or [] for p in (_from_geojson(g) or [])]
-        return parts or None
-    if kind == "Polygon":
-        polygon = _clean_polygon(obj.get("coordinates"))
-        return [polygon] if polygon else None
-    if kind == "MultiPolygon":
-        parts = [p for p in (_clean_polygon(c) for c in obj.get("coordinates") or []) if p]
-        return parts or None
-    return None
-
-
-_WKT_HEAD = re.compile(r"^\s*(?:SRID=\d+;)?\s*(MULTIPOLYGON|POLYGON)\s*(?:ZM|Z|M)?\s*", re.IGNORECASE)
-
-
-def _wkt_nest(body: str):
-    """Nested lists from a WKT body such as ``((1 2, 3 4, 5 6))``: rings of coordinate lists."""
-    stack: list[list] = [[]]
-    token = ""
-    for char in body:
-        if char == "(":
-            stack.append([])
-        elif char in ",)":
-            if token.strip():
-                stack[-1].append([float(v) for v in token.split()])
-            token = ""
-            if char == ")":
-                if len(stack) < 2:
-                    raise ValueError("unbalanced")
-                done = stack.pop()
-                stack[-1].append(done)
-        else:
-            token += char
-    if len(stack) != 1 or token.strip():
-        raise ValueError("unbalanced")
-    return stack[0]
-
-
-def _from_wkt(text: str) -> Shape | None:
-    head = _WKT_HEAD.match(text)
-    if not head:
-        return None
-    try:
-        nested = _wkt_nest(text[head.end() :])
-    except ValueError:
-        return None
-    if len(nested) != 1:
-        return None
-    if head.group(1).upper() == "POLYGON":
-        polygon = _clean_polygon(nested[0])
-        return [polygon] if polygon else None
-    parts = [p for p in (_clean_polygon(c) for c in nested[0]) if p]
-    return parts or None
-
-
-def _from_pairs(text: str) -> Shape | None:
-    # Amap/Baidu exports: "lon,lat;lon,lat;…", polygons separated by "|".
-    parts = []
-    for chunk in text.split("|"):
-        points = [p.split(",") for p in chunk.strip().strip(";").split(";") if p.strip()]
-        if any(len(p) != 2 for p in points):
-            return None
-        ring = _clean_ring(points)
-        if ring is None:
-            return None
-        parts.append([ring])
-    return parts or None
-
-
-def parse_boundary(text) -> Shape | None:
-    """A boundary as a list of polygons (each a list of (lon, lat) rings, outer ring first).
-
-    Understands WKT ``POLYGON``/``MULTIPOLYGON`` (EWKT ``SRID=…;`` prefix and Z values
-    allowed), GeoJSON ``Polygon``/``MultiPolygon``/``Feature``/``FeatureCollection`` or a
-    bare coordinate array, and ``lon,lat;lon,lat;…`` rings. Returns None for anything
-    empty, unparseable, or with coordinates out of range; rings of fewer than three
-    distinct points are dropped.
-    """
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return None
-    text = str(text).strip()
-    if not text:
-        return None
-    if text[0] in "{[":
-        try:
-            return _from_geojson(json.loads(text))
-        except (ValueError, TypeError, AttributeError):
-            return None
-    if _WKT_HEAD.match(text):
-        return _from_wkt(text)
-    if ";" in text:
-        return _from_pairs(text)
-    return None
-
-
-def circle(lon: float, lat: float, radius_m: float, sides: int = 36) -> Ring:
-    """A ring approximating a circle of ``radius_m`` metres around (lon, lat)."""
-    dlat = radius_m / _METRES_PER_DEGREE
-    dlon = radius_m / (_METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 1e-6))
-    return [
-        (lon + dlon * math.cos(2 * math.pi * k / sides), lat + dlat * math.sin(2 * math.pi * k / sides))
-        for k in range(sides)
-    ]
-
-
-def ring_area(ring: Ring) -> float:
-    """The ring's signed area in square degrees (shoelace; positive when anticlockwise)."""
-    total = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
-        total += x1 * y2 - x2 * y1
-    return total / 2
-
-
-def ring_centroid(ring: Ring) -> tuple[float, float]:
-    """The area centroid of a ring (the mean of its points when it has no area)."""
-    area = ring_area(ring)
-    if abs(area) < 1e-15:
-        return (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
-    cx = cy = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
-        cross = x1 * y2 - x2 * y1
-        cx += (x1 + x2) * cross
-        cy += (y1 + y2) * cross
-    return (cx / (6 * area), cy / (6 * area))
-
-
-def shape_center(shape: Shape) -> tuple[float, float]:
-    """Where to put a shape's label: the centroid of its largest outer ring."""
-    largest = max((p[0] for p in shape), key=lambda r: abs(ring_area(r)))
-    return ring_centroid(largest)
-
-
-def _in_ring(lons: np.ndarray, lats: np.ndarray, ring: Ring) -> np.ndarray:
-    inside = np.zeros(len(lons), dtype=bool)
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
-        crosses = (y1 > lats) != (y2 > lats)
-        if not crosses.any():
-            continue
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_at = (x2 - x1) * (lats - y1) / (y2 - y1) + x1
-        inside ^= crosses & (lons < x_at)
-    return inside
-
-
-def points_in_shape(lons, lats, shape: Shape) -> np.ndarray:
-    """For each point, whether it lies inside the shape (inside an outer ring, not in a hole)."""
-    lons = np.asarray(lons, dtype=float)
-    lats = np.asarray(lats, dtype=float)
-    inside = np.zeros(len(lons), dtype=bool)
-    for polygon in shape:
-        hit = _in_ring(lons, lats, polygon[0])
-        for hole in polygon[1:]:
-            hit &= ~_in_ring(lons, lats, hole)
-        inside |= hit
-    return inside
-
-
-def cell_shapes(cells: pd.DataFrame, radius_m: float | None = None) -> pd.DataFrame:
-    """The place cells with their drawable shape.
-
-    Adds ``shape`` (list of polygons, or None), ``shape_kind`` (边界 / 圆形 / 无坐标, and
-    边界无法识别 when a boundary is given but does not parse, drawn as a circle if there
-    is a centre), ``center_lon``, ``center_lat`` (the given centre, else the boundary's
-    centroid) and ``area`` (square degrees, to prefer the smaller of overlapping cells).
-    """
-    radius = float(settings.get("grid_radius_m") if radius_m is None else radius_m)
-    places = cells[~cells["is_channel"].astype(bool)].copy() if "is_channel" in cells else cells.copy()
-    shapes, kinds, lons, lats, areas = [], [], [], [], []
-    for row in places.itertuples(index=False):
-        lon, lat = _number(getattr(row, "lon", None)), _number(getattr(row, "lat", None))
-        has_center = lon is not None and lat is not None and _valid_point(lon, lat)
-        raw = getattr(row, "boundary", None)
-        shape = parse_boundary(raw)
-        if shape is not None:
-            kind = "边界"
-            if not has_center:
-                lon, lat = shape_center(shape)
-        elif has_center:
-            shape = [[circle(lon, lat, radius)]]
-            kind = "圆形" if _blank(raw) else "边界无法识别"
-        else:
-            shape, lon, lat = None, None, None
-            kind = "无坐标" if _blank(raw) else "边界无法识别"
-        shapes.append(shape)
-        kinds.append(kind)
-        lons.append(lon)
-        lats.append(lat)
-        areas.append(sum(abs(ring_area(p[0])) for p in shape) if shape else None)
-    places["shape"] = shapes
-    places["shape_kind"] = kinds
-    places["center_lon"] = lons
-    places["center_lat"] = lats
-    places["area"] = areas
-    return places.reset_index(drop=True)
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
+# Recent activities and visits on a cell's panel: the current phase, and at least this many days.
+RECENT_DAYS = 90
 
 
 def _is_false(value) -> bool:
     """True only for a real False (not None, NaN or pd.NA: unknown is not a gap)."""
     return value is not None and not pd.isna(value) and not bool(value)
-
-
-def _number(value) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def locate(lons, lats, shapes: pd.DataFrame) -> list[str | None]:
-    """For each point, the grid_id of the (smallest) cell shape containing it, else None."""
-    lons = np.asarray(pd.to_numeric(pd.Series(lons), errors="coerce"), dtype=float)
-    lats = np.asarray(pd.to_numeric(pd.Series(lats), errors="coerce"), dtype=float)
-    found = np.full(len(lons), None, dtype=object)
-    known = ~(np.isnan(lons) | np.isnan(lats))
-    drawable = shapes[shapes["shape"].notna()].sort_values("area", ascending=False)
-    for row in drawable.itertuples(index=False):
-        xs = [x for p in row.shape for x, _ in p[0]]
-        ys = [y for p in row.shape for _, y in p[0]]
-        near = known & (lons >= min(xs)) & (lons <= max(xs)) & (lats >= min(ys)) & (lats <= max(ys))
-        if not near.any():
-            continue
-        index = np.flatnonzero(near)
-        hit = points_in_shape(lons[index], lats[index], row.shape)
-        found[index[hit]] = row.grid_id  # smaller cells come later and win
-    return list(found)
 
 
 def outside_customers(customers: pd.DataFrame, shapes: pd.DataFrame) -> pd.DataFrame:
@@ -389,10 +78,6 @@ def outside_customers(customers: pd.DataFrame, shapes: pd.DataFrame) -> pd.DataF
     out["_order"] = out["reason"].map(order).fillna(2)
     out = out.sort_values(["_order", "branch", "customer_id"], kind="stable").drop(columns="_order")
     return out.reset_index(drop=True)
-
-
-def _stale_cutoff(month: str, weeks: int) -> date:
-    return month_end(month) - timedelta(days=7 * weeks)
 
 
 def _as_date(value) -> date | None:
@@ -429,7 +114,7 @@ def cell_gaps(
     low = float(settings.get("penetration_low") if penetration_low is None else penetration_low)
     weeks = int(settings.get("stale_weeks") if stale_weeks is None else stale_weeks)
     end = month_end(month)
-    cutoff = _stale_cutoff(month, weeks)
+    cutoff = days_before_end(month, 7 * weeks)
     rows = []
     for cell in cells.itertuples(index=False):
         base = {
@@ -439,7 +124,7 @@ def cell_gaps(
             "branch": cell.branch,
             "manager_name": cell.manager_name if isinstance(cell.manager_name, str) else None,
         }
-        if _blank(cell.manager_id):
+        if is_blank(cell.manager_id):
             rows.append({"gap": "无负责人", **base, "detail": "未指定网格负责人"})
         elif _is_false(cell.owner_listed):
             rows.append(
@@ -451,7 +136,7 @@ def cell_gaps(
             )
         if bool(cell.is_channel):
             continue
-        penetration = _number(cell.penetration)
+        penetration = as_float(cell.penetration)
         if penetration is not None and penetration < low:
             detail = (
                 f"渗透率 {fmt.pct(penetration)}（{fmt.count(cell.customers)} 户 / "
@@ -474,20 +159,16 @@ def cell_gaps(
     )
 
 
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def plan_weeks(month: str) -> list[tuple[date, str]]:
     """The weeks of the current phase up to the data month's end: (Monday, column label).
 
     The label is the ISO week with the week's first day inside the phase, e.g.
     ``第40周（10-01起）`` for the week of Monday 2026-09-28 in a phase starting 10-01.
     """
-    phase = phase_of(month)
-    stop = min(phase.end, month_end(month))
+    phase = phase_window(month)
+    stop = phase.until(month)
     weeks = []
-    monday = _monday(phase.start)
+    monday = week_monday(phase.start)
     while monday <= stop:
         first = max(monday, phase.start)
         weeks.append((monday, f"第{monday.isocalendar()[1]}周（{first:%m-%d}起）"))
@@ -506,8 +187,8 @@ def weekly_plan(events: pd.DataFrame, cells: pd.DataFrame, month: str) -> tuple[
     hold the number of activities and visits. Also: ``is_owner``, ``weeks_worked`` (weeks
     with at least one) and ``events`` (total). Returns the frame and the week column labels.
     """
-    phase = phase_of(month)
-    stop = min(phase.end, month_end(month))
+    phase = phase_window(month)
+    stop = phase.until(month)
     weeks = plan_weeks(month)
     labels = [label for _, label in weeks]
     label_of = dict(weeks)
@@ -520,7 +201,7 @@ def weekly_plan(events: pd.DataFrame, cells: pd.DataFrame, month: str) -> tuple[
         frame["day"] = pd.to_datetime(frame["event_date"]).dt.date
         frame["_n"] = 1
     frame = frame[(frame["day"] >= phase.start) & (frame["day"] <= stop)]
-    frame["week"] = frame["day"].map(lambda d: label_of[_monday(d)])
+    frame["week"] = frame["day"].map(lambda d: label_of[week_monday(d)])
     frame["manager_id"] = frame["manager_id"].fillna("")
     counts = frame.groupby(["grid_id", "manager_id", "week"])["_n"].sum().unstack("week", fill_value=0)
     counts = counts.reindex(columns=labels, fill_value=0).reset_index()
@@ -531,7 +212,7 @@ def weekly_plan(events: pd.DataFrame, cells: pd.DataFrame, month: str) -> tuple[
     info = cells.set_index("grid_id")
     worked = set(counts["grid_id"])
     idle = [
-        {"grid_id": g, "manager_id": "" if _blank(info.at[g, "manager_id"]) else info.at[g, "manager_id"]}
+        {"grid_id": g, "manager_id": "" if is_blank(info.at[g, "manager_id"]) else info.at[g, "manager_id"]}
         for g in info.index
         if g not in worked
     ]
@@ -704,7 +385,7 @@ def summary(cells: pd.DataFrame, customers: pd.DataFrame, outside: pd.DataFrame)
     merchants = float(with_merchants["merchants"].sum())
     return {
         "cells": int(len(places)),
-        "owned": int(places["manager_id"].map(lambda v: not _blank(v)).sum()),
+        "owned": int(places["manager_id"].map(lambda v: not is_blank(v)).sum()),
         "channels": int(cells["is_channel"].astype(bool).sum()),
         "in_cells": in_cells,
         "customers": total,
@@ -717,3 +398,169 @@ def summary(cells: pd.DataFrame, customers: pd.DataFrame, outside: pd.DataFrame)
 def md_escape(text) -> str:
     """Text safe inside Streamlit markdown (names from uploads may hold ``*``, ``_``, ``[`` …)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~<$])", r"\\\1", str(text))
+
+
+def recent_since(month: str, phase: PhaseWindow) -> date:
+    """The first day of a cell's "recent activities": the phase's start, or ``RECENT_DAYS`` before the month's end if earlier."""
+    return min(phase.start, days_before_end(month, RECENT_DAYS))
+
+
+def owner_text(cell: pd.Series) -> str:
+    """A cell's owner as the panel names them: the name, else the id, else 未指定."""
+    if isinstance(cell["manager_name"], str):
+        return cell["manager_name"]
+    # The same rule as the 无负责人 gap: a blank id is no owner.
+    return "未指定" if is_blank(cell["manager_id"]) else str(cell["manager_id"])
+
+
+def cell_labels(shapes: pd.DataFrame) -> dict[str, str]:
+    """grid_id → ``名称（类型）`` for the cell picker."""
+    return dict(zip(shapes["grid_id"], shapes["grid_name"] + "（" + shapes["grid_type"] + "）"))
+
+
+def channel_names(channels: pd.DataFrame) -> dict[str, str]:
+    """grid_id → department name for the channel pickers."""
+    return dict(zip(channels["grid_id"], channels["grid_name"]))
+
+
+def channel_markdown(channels: pd.DataFrame) -> str:
+    """The channel list beside the map: one markdown item per department, its owner and what it brought."""
+    lines = []
+    for dept in channels.itertuples(index=False):
+        owner = dept.manager_name if isinstance(dept.manager_name, str) else "⚠️ 未指定负责人"
+        lines.append(
+            f"- **{md_escape(dept.grid_name)}**（{dept.grid_type}）  \n"
+            f"  负责人：{md_escape(owner)} · 带来客户 **{fmt.count(dept.customers)}** 户"
+            f" · 存款 {fmt.wan(float(dept.deposits))} 万元"
+        )
+    return "\n".join(lines)
+
+
+def far_outside(outside: pd.DataFrame) -> pd.DataFrame:
+    """The customers of :func:`outside_customers` whose coordinates fall in no cell (the density layer)."""
+    return outside[outside["located_grid"].isna()]
+
+
+def cell_row(cells: pd.DataFrame, grid_id: str) -> pd.Series:
+    """One cell of the ``grid_cells`` query, for its panel."""
+    return cells.set_index("grid_id").loc[grid_id]
+
+
+def cells_with_gaps(gaps: pd.DataFrame) -> int:
+    """How many cells carry at least one gap."""
+    return int(gaps["grid_id"].nunique())
+
+
+def gap_counts(gaps: pd.DataFrame) -> dict[str, int]:
+    """How many cells carry each gap kind, in :data:`GAP_KINDS` order."""
+    return {kind: int((gaps["gap"] == kind).sum()) for kind in GAP_KINDS}
+
+
+def plan_managers(shown: pd.DataFrame) -> list[str]:
+    """The managers named in a weekly plan, sorted, for its picker."""
+    return sorted({n for n in shown["manager_name"].dropna()})
+
+
+# ui.table columns of the map page's tables: column → (Chinese header, display kind).
+CELL_CUSTOMER_COLUMNS = {
+    "customer_name": ("客户名称", "text"),
+    "segment": ("管户类型", "text"),
+    "manager_name": ("客户经理", "text"),
+    "industry": ("行业", "text"),
+    "deposits": ("存款", "wan"),
+    "loans": ("贷款", "wan"),
+}
+CELL_SEGMENT_COLUMNS = {"segment": ("管户类型", "text"), "customers": ("户数", "count"), "share": ("占比", "pct")}
+CELL_DEPOSIT_COLUMNS = {"kind": ("存款类别", "text"), "amount": ("余额", "wan"), "share": ("占比", "pct")}
+EVENT_COLUMNS = {
+    "event_date": ("日期", "date"),
+    "kind": ("类别", "text"),
+    "detail": ("内容", "text"),
+    "manager_name": ("客户经理", "text"),
+    "customer_name": ("拜访客户", "text"),
+}
+GAP_COLUMNS = {
+    "gap": ("缺口类型", "text"),
+    "grid_name": ("网格", "text"),
+    "grid_type": ("类型", "text"),
+    "branch": ("支行", "text"),
+    "manager_name": ("负责人", "text"),
+    "detail": ("说明", "text"),
+}
+OUTSIDE_COLUMNS = {
+    "customer_name": ("客户名称", "text"),
+    "branch": ("支行", "text"),
+    "manager_name": ("客户经理", "text"),
+    "segment": ("管户类型", "text"),
+    "grid_id": ("填报的网格编号", "text"),
+    "reason": ("原因", "text"),
+    "located_name": ("坐标所在网格", "text"),
+    "deposits": ("存款", "wan"),
+}
+CELL_COLUMNS = {
+    "grid_name": ("网格", "text"),
+    "grid_type": ("类型", "text"),
+    "branch": ("支行", "text"),
+    "manager_name": ("负责人", "text"),
+    "customers": ("我行客户", "count"),
+    "merchants": ("经营主体", "count"),
+    "penetration": ("渗透率", "pct"),
+    "deposits": ("存款", "wan"),
+    "loans": ("贷款", "wan"),
+    "new_accounts": ("本阶段新开户", "count"),
+    "last_activity": ("最近活动或拜访", "date"),
+    "days_since": ("距今天数", "count"),
+}
+CHANNEL_COLUMNS = {
+    "grid_name": ("部门", "text"),
+    "grid_type": ("类型", "text"),
+    "branch": ("支行", "text"),
+    "manager_name": ("负责人", "text"),
+    "customers": ("带来客户", "count"),
+    "offline_credit": ("线下授信", "count"),
+    "online_credit": ("线上授信", "count"),
+    "non_credit": ("非授信", "count"),
+    "deposits": ("存款", "wan"),
+    "loans": ("贷款", "wan"),
+}
+CHANNEL_PICK_COLUMNS = {
+    "customer_name": ("客户名称", "text"),
+    "segment": ("管户类型", "text"),
+    "deposits": ("存款", "wan"),
+}
+CHANNEL_CUSTOMER_COLUMNS = {
+    "grid_name": ("部门", "text"),
+    "customer_name": ("客户名称", "text"),
+    "branch": ("支行", "text"),
+    "segment": ("管户类型", "text"),
+    "channel": ("获客渠道", "text"),
+    "match_rule": ("归属依据", "text"),
+    "deposits": ("存款", "wan"),
+    "loans": ("贷款", "wan"),
+}
+
+
+def plan_columns(labels: list[str], by_cell: bool) -> dict[str, tuple[str, str]]:
+    """ui.table columns of the weekly plan, summed per cell (``by_cell``) or per cell and manager."""
+    weeks = {label: (label, "text") for label in labels}
+    if by_cell:
+        return {
+            "grid_name": ("网格", "text"),
+            "grid_type": ("类型", "text"),
+            "owner_name": ("负责人", "text"),
+            **weeks,
+            "owner_weeks": ("负责人经营周数", "count"),
+            "weeks_worked": ("经营周数", "count"),
+            "events": ("合计次数", "count"),
+            "managers": ("经营客户经理", "text"),
+        }
+    return {
+        "grid_name": ("网格", "text"),
+        "grid_type": ("类型", "text"),
+        "owner_name": ("负责人", "text"),
+        "manager_name": ("经营客户经理", "text"),
+        "role": ("身份", "text"),
+        **weeks,
+        "weeks_worked": ("经营周数", "count"),
+        "events": ("合计次数", "count"),
+    }

@@ -21,11 +21,10 @@ import html
 import math
 from dataclasses import dataclass
 
-import h3
 import pandas as pd
 import pydeck as pdk
 
-from . import fmt, settings
+from . import fmt, geo, settings
 
 CJK_FONTS = (
     '"Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif'
@@ -256,14 +255,7 @@ def customer_records(customers: pd.DataFrame, show_names: bool) -> list[dict]:
 
 def density_records(outside: pd.DataFrame, resolution: int | None = None) -> list[dict]:
     """H3 hexagons counting the customers outside every cell (those with coordinates)."""
-    res = int(settings.get("density_h3_res") if resolution is None else resolution)
-    lon = pd.to_numeric(outside["lon"], errors="coerce")
-    lat = pd.to_numeric(outside["lat"], errors="coerce")
-    counts: dict[str, int] = {}
-    for x, y in zip(lon[lon.notna() & lat.notna()], lat[lon.notna() & lat.notna()]):
-        if -180 <= x <= 180 and -90 <= y <= 90:
-            cell = h3.latlng_to_cell(float(y), float(x), res)
-            counts[cell] = counts.get(cell, 0) + 1
+    counts = geo.hex_counts(outside["lon"], outside["lat"], resolution)
     if not counts:
         return []
     top = max(counts.values())
@@ -274,7 +266,7 @@ def density_records(outside: pd.DataFrame, resolution: int | None = None) -> lis
             if top > 1
             else DENSITY_RAMP[0]
         )
-        ring = [[round(lng, 6), round(lat_, 6)] for lat_, lng in h3.cell_to_boundary(cell)]
+        ring = geo.hex_ring(cell)
         records.append(
             {
                 "polygon": [ring],
@@ -295,28 +287,19 @@ def fit_view(lons, lats, width: int = MAP_WIDTH, height: int = MAP_HEIGHT, paddi
         return pdk.ViewState(longitude=116.4, latitude=39.9, zoom=10, pitch=0, bearing=0)
     west, east, south, north = min(xs), max(xs), min(ys), max(ys)
     span_x = max(east - west, 1e-4)
-    span_y = max(_merc(north) - _merc(south), 1e-6)
+    span_y = max(geo.mercator_y(north) - geo.mercator_y(south), 1e-6)
     zoom_x = math.log2(width * padding * 360 / (TILE_SIZE * span_x))
     zoom_y = math.log2(height * padding * 2 * math.pi / (TILE_SIZE * span_y))
     zoom = max(3.0, min(16.0, zoom_x, zoom_y))
-    center_lat = _unmerc((_merc(north) + _merc(south)) / 2)
+    center_lat = geo.mercator_lat((geo.mercator_y(north) + geo.mercator_y(south)) / 2)
     return pdk.ViewState(longitude=(west + east) / 2, latitude=center_lat, zoom=round(zoom, 3), pitch=0, bearing=0)
-
-
-def _merc(lat: float) -> float:
-    lat = max(min(lat, 85.0), -85.0)
-    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-
-def _unmerc(y: float) -> float:
-    return math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)
 
 
 def screen_position(view: pdk.ViewState, lon: float, lat: float, width: float, height: float) -> tuple[float, float]:
     """Where (lon, lat) lands on a ``width`` × ``height`` canvas showing ``view`` (pixels from top left)."""
     scale = TILE_SIZE * 2 ** float(view.zoom)
     x = width / 2 + (lon - float(view.longitude)) * scale / 360
-    y = height / 2 - (_merc(lat) - _merc(float(view.latitude))) * scale / (2 * math.pi)
+    y = height / 2 - (geo.mercator_y(lat) - geo.mercator_y(float(view.latitude))) * scale / (2 * math.pi)
     return x, y
 
 
@@ -348,7 +331,7 @@ def grid_deck(
 ) -> pdk.Deck:
     """The grid map: cells coloured by ``measure``, optional customer points and outside density.
 
-    ``shapes`` comes from ``grids.cell_shapes`` (cells with measure columns); ``customers``
+    ``shapes`` comes from ``geo.cell_shapes`` (cells with measure columns); ``customers``
     from the ``grid_customers`` query (drawn when given); ``outside`` the customers outside
     every cell (drawn as H3 density when given). ``show_names`` puts customer names in the
     point tooltips — pass ``not ctx.training``. ``basemap_style`` (default: the setting)

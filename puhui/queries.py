@@ -32,7 +32,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import phases, settings, store
+from . import periods as phases  # the calendar moved to puhui/periods.py
+from . import settings, store
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 

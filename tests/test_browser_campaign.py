@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from conftest import SCREENS, screenshot, wait_for_app
 
-from puhui import campaign
+from puhui import campaign, periods, plans
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def table_text(page, key: str, expect: str = "指标", timeout: float = 20.0) ->
 def test_campaign_timeline_progress_and_summary_download(app_url, browser_page, demo_facts, tmp_path):
     page = browser_page
     latest = demo_facts["latest"]
-    cal = campaign.load_calendar()
+    cal = periods.load_calendar()
     current = cal.phase_of(latest)
     page.goto(f"{app_url}/campaign")
     wait_for_app(page)
@@ -46,7 +46,7 @@ def test_campaign_timeline_progress_and_summary_download(app_url, browser_page, 
     timeline = chart_text(page, "campaign_timeline")
     for phase in cal.phases:
         assert phase.label in timeline
-    assert f"数据截至 {campaign.month_end(latest).isoformat()}" in timeline
+    assert f"数据截至 {periods.month_end(latest).isoformat()}" in timeline
     assert "计划活动" in timeline
     page.locator(".st-key-campaign_timeline").screenshot(path=str(SCREENS / "campaign_timeline.png"))
 
@@ -57,7 +57,7 @@ def test_campaign_timeline_progress_and_summary_download(app_url, browser_page, 
     text = table_text(page, "campaign_progress_count_box", expect="累计完成率")
     for header in ("指标", "阶段目标", "阶段完成", "阶段完成率", "阶段序时进度", "累计完成率"):
         assert header in text
-    for measure in ("新开户数", "新开基本户数", "新增代发户数", *campaign.COUNT_MEASURES):
+    for measure in ("新开户数", "新开基本户数", "新增代发户数", *plans.COUNT_MEASURES):
         assert measure in text
     amounts = table_text(page, "campaign_progress_amount_box", expect="新增贷款")
     assert "新增存款" in amounts and "新增贷款" in amounts and "万元" in amounts

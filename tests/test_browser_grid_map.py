@@ -17,7 +17,7 @@ from conftest import SCREENS, screenshot, wait_for_app
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from puhui import grids, maps, queries
+from puhui import geo, grids, maps, periods, queries
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +30,12 @@ def demo_map(demo_template, demo_facts):
     con = duckdb.connect(str(demo_template), read_only=True)
     try:
         month = demo_facts["latest"]
-        phase = grids.phase_of(month)
+        phase = periods.phase_window(month)
         cells = queries.run(con, "grid_cells", {"month": month, "phase_start": phase.start.isoformat()})
         customers = queries.run(con, "grid_customers", {"month": month})
     finally:
         con.close()
-    shapes = grids.cell_shapes(cells)
+    shapes = geo.cell_shapes(cells)
     outside = grids.outside_customers(customers, shapes)
     deck = maps.grid_deck(
         shapes, customers=customers, outside=outside[outside["located_grid"].isna()], basemap_style=""
@@ -79,7 +79,7 @@ def _target_cell(demo_map, box) -> tuple[dict, tuple[float, float]]:
     shapes = demo_map["shapes"]
     shapes = shapes[shapes["shape"].notna()].sort_values("area", ascending=False)
     cell = shapes.iloc[0]
-    ring = max((p[0] for p in cell["shape"]), key=lambda r: abs(grids.ring_area(r)))
+    ring = max((p[0] for p in cell["shape"]), key=lambda r: abs(geo.ring_area(r)))
     xs, ys = [p[0] for p in ring], [p[1] for p in ring]
     candidates = [
         (xs_min + (max(xs) - xs_min) * i / 12, min(ys) + (max(ys) - min(ys)) * j / 12)
@@ -87,7 +87,7 @@ def _target_cell(demo_map, box) -> tuple[dict, tuple[float, float]]:
         for i in range(1, 12)
         for j in range(1, 12)
     ]
-    inside = [c for c, ok in zip(candidates, grids.points_in_shape(*zip(*candidates), cell["shape"])) if ok]
+    inside = [c for c, ok in zip(candidates, geo.points_in_shape(*zip(*candidates), cell["shape"])) if ok]
     customers = demo_map["customers"].dropna(subset=["lon", "lat"])
     dots = [
         maps.screen_position(view, x, y, box["width"], box["height"])

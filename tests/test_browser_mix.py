@@ -6,7 +6,8 @@ import duckdb
 import pytest
 from conftest import text_when, SCREENS, screenshot, wait_for_app
 
-from puhui import fmt, queries, scorecard
+from puhui import fmt, periods, queries
+from puhui import mix as mx
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,7 @@ def demo_mix(demo_template, demo_facts):
     """manager_mix of the demo's latest month, whole line and per sub-branch, read from the template."""
     con = duckdb.connect(str(demo_template), read_only=True)
     try:
-        line = scorecard.page_rows(queries.run(con, "manager_mix", {"month": demo_facts["latest"], **scorecard.mix_params()}))
+        line = mx.page_rows(queries.run(con, "manager_mix", {"month": demo_facts["latest"], **mx.mix_params()}))
         # Each manager's customer ids in the order the page lists them.
         customers = {
             mid: list(queries.run(con, "manager_customers", {"month": demo_facts["latest"], "manager_id": mid})["customer_id"])
@@ -70,7 +71,7 @@ def test_mix_page_bars_sorting_filter_and_customer_list(app_url, browser_page, d
     legend = page.locator(".st-key-mix_chart .legendtext").all_text_contents()
     assert set(TRACES) <= set(legend)
     line = demo_mix["line"]
-    expected = scorecard.sort_mix(line, "管户总数（从多到少）")
+    expected = mx.sort_mix(line, "管户总数（从多到少）")
     assert traces[0]["y"] == list(expected["label"])
     assert traces[6]["x"] == [float(v) for v in expected["total"]]
     # The demo's managers carry the default targets (25 offline, 100 in all), drawn as markers.
@@ -82,12 +83,12 @@ def test_mix_page_bars_sorting_filter_and_customer_list(app_url, browser_page, d
 
     # Sorting changes the order of the bars.
     pick(page, "mix_sort", "总缺口（从大到小）")
-    by_gap = scorecard.sort_mix(line, "总缺口（从大到小）")
+    by_gap = mx.sort_mix(line, "总缺口（从大到小）")
     sorted_traces = chart_traces(page, "mix_chart")
     assert sorted_traces[0]["y"] == list(by_gap["label"])
     assert sorted_traces[0]["y"] != traces[0]["y"]
     pick(page, "mix_sort", "管户总数（从少到多）")
-    ascending = scorecard.sort_mix(line, "管户总数（从少到多）")
+    ascending = mx.sort_mix(line, "管户总数（从少到多）")
     assert chart_traces(page, "mix_chart")[0]["y"] == list(ascending["label"])
 
     # The sub-branch filter in the sidebar leaves only that sub-branch's managers.
@@ -96,13 +97,13 @@ def test_mix_page_bars_sorting_filter_and_customer_list(app_url, browser_page, d
     page.locator(".st-key-mix_chart .js-plotly-plot").wait_for()
     in_branch = line[line["branch"] == branch]
     shown = chart_traces(page, "mix_chart")[0]["y"]
-    assert sorted(shown) == sorted(scorecard.manager_labels(in_branch))
+    assert sorted(shown) == sorted(mx.manager_labels(in_branch))
     assert len(shown) < len(traces[0]["y"])
     screenshot(page, "mix_branch")
     chart_screenshot(page, "mix_chart_branch")
 
     # Picking a manager opens the manager's customer list.
-    options = scorecard.manager_options(in_branch)
+    options = mx.manager_options(in_branch)
     label = max(options, key=lambda k: len(demo_mix["customers"][options[k][0]]))
     manager_id = options[label][0]
     pick(page, "mix_manager", label)
@@ -130,7 +131,7 @@ def test_overview_shows_totals_progress_and_ranking(app_url, browser_page, demo_
     metric = page.locator('[data-testid="stMetric"]', has_text="管户数").first
     assert fmt.count(customers) in (metric.text_content() or "")
     body = page.locator("body").text_content() or ""
-    elapsed, _days = scorecard.year_days(demo_facts["latest"])
+    elapsed, _days = periods.year_days(demo_facts["latest"])
     assert f"第 {elapsed} 天" in body and "序时进度" in body
     assert "四个5" in body and "三个1" in body
     page.locator(".st-key-overview_rank_chart .js-plotly-plot").wait_for()

@@ -15,7 +15,8 @@ from conftest import SCREENS, screenshot, wait_for_app
 from test_browser_grid_map import _canvas_box, _open_map, demo_map  # noqa: F401  (demo_map: a fixture)
 from test_browser_mix import pick
 
-from puhui import maps, masking, queries, scorecard, ui
+from puhui import maps, masking, queries, ui
+from puhui import mix as mx
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +39,8 @@ def manager_list(demo_template, demo_facts) -> dict:
     first rows of the list as the page orders them, plain and masked."""
     con = duckdb.connect(str(demo_template), read_only=True)
     try:
-        line = scorecard.page_rows(queries.run(con, "manager_mix", {"month": demo_facts["latest"], **scorecard.mix_params()}))
-        options = scorecard.manager_options(line)
+        line = mx.page_rows(queries.run(con, "manager_mix", {"month": demo_facts["latest"], **mx.mix_params()}))
+        options = mx.manager_options(line)
         books = {
             label: queries.run(
                 con, "manager_customers", {"month": demo_facts["latest"], "manager_id": mid, "branch": branch}

@@ -16,7 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from puhui import campaign, fmt, queries, store
+from puhui import campaign, campaign_summary, fmt, periods, plans, queries, store
 
 ROOT = Path(__file__).absolute().parent.parent
 
@@ -90,7 +90,7 @@ def con(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cal():
-    return campaign.load_calendar("1-3,4-6,7-9,10-12", "4,3,3,2")
+    return periods.load_calendar("1-3,4-6,7-9,10-12", "4,3,3,2")
 
 
 def _row(frame, phase, measure):
@@ -100,7 +100,7 @@ def _row(frame, phase, measure):
 
 
 def test_default_calendar_from_settings():
-    cal = campaign.load_calendar()
+    cal = periods.load_calendar()
     assert [p.name for p in cal.phases] == ["开门红", "促提升", "调结构", "抓储备"]
     assert [(p.start_month, p.end_month) for p in cal.phases] == [(1, 3), (4, 6), (7, 9), (10, 12)]
     assert cal.weights_text() == "4:3:3:2"
@@ -123,7 +123,7 @@ def test_default_calendar_from_settings():
 )
 def test_bad_calendar_is_refused_in_chinese(months, weights, message):
     with pytest.raises(ValueError, match=message):
-        campaign.load_calendar(months, weights)
+        periods.load_calendar(months, weights)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_bad_calendar_is_refused_in_chinese(months, weights, message):
     ],
 )
 def test_time_progress_within_a_phase(cal, month, phase_no, expected):
-    assert campaign.time_progress(month, cal.phases[phase_no - 1]) == pytest.approx(expected)
+    assert periods.phase_progress(month, cal.phases[phase_no - 1]) == pytest.approx(expected)
 
 
 def test_progress_query_params_are_bound_not_pasted():
@@ -250,7 +250,7 @@ def test_branch_scope_targets_and_actuals(con, cal):
 
 
 def test_custom_calendar_and_weights(con):
-    cal = campaign.load_calendar("1-2,3-6,7-9,10-12", "3:3:3:3", names="甲,乙,丙,丁")
+    cal = periods.load_calendar("1-2,3-6,7-9,10-12", "3:3:3:3", names="甲,乙,丙,丁")
     frame = campaign.progress(con, MONTH, None, cal)
     accounts = frame[frame["measure"] == "新开户数"]
     assert list(accounts["phase_name"]) == ["甲", "乙", "丙", "丁"]
@@ -259,14 +259,14 @@ def test_custom_calendar_and_weights(con):
     assert list(accounts["actual"][:2]) == [50, 75]
     # phase 2 runs 2026-03-01..06-30 (122 days); 92 have passed at 2026-05-31
     assert list(accounts["time_progress"]) == pytest.approx([1.0, 92 / 122, 0.0, 0.0])
-    assert campaign.time_progress(MONTH, cal.phases[1]) == pytest.approx(92 / 122)
+    assert periods.phase_progress(MONTH, cal.phases[1]) == pytest.approx(92 / 122)
     total = frame[frame["measure"] == "管户数"]
     assert list(total["actual"][:2]) == [0, 3]  # no snapshot in Jan–Feb: phase 1 ends on 2025-12
     assert cal.phase_of(MONTH).name == "乙"
 
 
 def test_five_phases_work():
-    cal = campaign.load_calendar("1-2,3-4,5-6,7-9,10-12", "1,1,1,1,1")
+    cal = periods.load_calendar("1-2,3-4,5-6,7-9,10-12", "1,1,1,1,1")
     assert [p.label for p in cal.phases][-1] == "五阶段 第5阶段"
     assert cal.cumulative_share(5) == 1
 
@@ -337,7 +337,7 @@ def test_activities_types_and_summaries(con, cal):
 def test_plan_held_missed_upcoming(con, cal):
     acts = campaign.activities(con, MONTH, None, cal)
     status = campaign.plan_status(acts, MONTH, cal)
-    assert len(status) == len(campaign.activity_plan()) == 27
+    assert len(status) == len(plans.activity_plan()) == 27
     by_name = {(r.month, r.planned_name): r.status for r in status.itertuples()}
     assert by_name[("2026-01", "小企业条线峰会")] == "已举办"
     assert by_name[("2026-01", "存款、代发业务专项推动会议")] == "未举办"
@@ -389,7 +389,7 @@ def test_timeline_figure(con, cal):
 def test_phase_table_for_display(con, cal):
     frame = campaign.progress(con, MONTH, None, cal)
     counts = campaign.phase_table(frame, 2, "count")
-    assert list(counts["measure"]) == ["新开户数", "新开基本户数", "新增代发户数", *campaign.COUNT_MEASURES]
+    assert list(counts["measure"]) == ["新开户数", "新开基本户数", "新增代发户数", *plans.COUNT_MEASURES]
     assert counts.loc[counts["measure"] == "管户数", "target"].iloc[0] == 49  # 197 × 3/12 = 49.25 rounded
     amounts = campaign.phase_table(frame, 2, "wan")
     assert list(amounts["measure"]) == ["新增存款", "新增贷款"]
@@ -408,7 +408,7 @@ def test_completion_matrix(con, cal):
 
 
 def test_summary_workbook_in_training_mode_for_one_branch(con, cal):
-    data = campaign.summary_xlsx(con, MONTH, "城关支行", None, cal, training=True)
+    data = campaign_summary.summary_xlsx(con, MONTH, "城关支行", None, cal, training=True)
     book = openpyxl.load_workbook(io.BytesIO(data))
     notes = {item: content for item, content, _ in book["说明"].iter_rows(min_row=3, values_only=True)}
     assert notes["范围"] == "城关支行" and notes["阶段"].startswith("二阶段 促提升")
@@ -419,7 +419,7 @@ def test_summary_workbook_in_training_mode_for_one_branch(con, cal):
 
 
 def test_summary_workbook_reads_back(con, cal):
-    data = campaign.summary_xlsx(con, MONTH, None, cal.phases[0], cal)
+    data = campaign_summary.summary_xlsx(con, MONTH, None, cal.phases[0], cal)
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["说明", "阶段进度", "支行排名", "客户经理排名", "活动明细", "活动按类型", "活动按月份", "活动计划执行"]
     assert book["阶段进度"]["A1"].value.startswith("一阶段 开门红 各阶段目标与完成（数据月份：2026-05")
@@ -448,13 +448,13 @@ def test_summary_workbook_reads_back(con, cal):
     notes = {item: (content, value) for item, content, value in book["说明"].iter_rows(min_row=3, values_only=True)}
     assert notes["目标分配权重"][0] == "4:3:3:2" and notes["范围"][0] == "全条线"
     # The phase's time progress is a number (was the text '66.3%'), formatted as a percentage.
-    assert notes["阶段序时进度"][1] == pytest.approx(campaign.time_progress(MONTH, cal.phases[0]))
+    assert notes["阶段序时进度"][1] == pytest.approx(periods.phase_progress(MONTH, cal.phases[0]))
     assert book["说明"]["C" + str(3 + list(notes).index("阶段序时进度"))].number_format == "0.0%"
 
 
 def test_summary_workbook_without_any_data(tmp_path, cal):
     connection = store.connect(tmp_path / "empty.duckdb")
-    data = campaign.summary_xlsx(connection, MONTH, None, None, cal)
+    data = campaign_summary.summary_xlsx(connection, MONTH, None, None, cal)
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book["活动明细"].max_row == 2  # title and header
     assert book["阶段进度"].max_row == 2 + 36
@@ -476,7 +476,7 @@ def test_page_runs_on_the_demo_bank(apptest_env, demo_facts, demo_template):
     from streamlit.testing.v1 import AppTest
 
     latest = demo_facts["latest"]
-    cal = campaign.load_calendar()
+    cal = periods.load_calendar()
     phase = cal.phase_of(latest)
     template = duckdb.connect(str(demo_template), read_only=True)
     try:
@@ -489,10 +489,10 @@ def test_page_runs_on_the_demo_bank(apptest_env, demo_facts, demo_template):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[f"当前阶段 · {phase.label.split(' ')[0]}"] == phase.name
-    assert metrics["阶段序时进度"] == fmt.pct(campaign.time_progress(latest, phase))
+    assert metrics["阶段序时进度"] == fmt.pct(periods.phase_progress(latest, phase))
     assert metrics["本阶段已举办活动"] == f"{int((acts['phase'] == phase.number).sum())} 场"
     counts = _dataframe(at, "measure", "新开户数", also="cumulative_target")
-    assert list(counts["measure"]) == ["新开户数", "新开基本户数", "新增代发户数", *campaign.COUNT_MEASURES]
+    assert list(counts["measure"]) == ["新开户数", "新开基本户数", "新增代发户数", *plans.COUNT_MEASURES]
     want = _row(expected, phase.number, "新开户数")
     assert counts.loc[0, "actual"] == want["actual"]
     assert counts.loc[0, "target"] == want["target"].quantize(Decimal(1), rounding=ROUND_HALF_UP)  # whole accounts

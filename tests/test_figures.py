@@ -32,7 +32,8 @@ from streamlit.testing.v1 import AppTest
 
 import messy_book as book
 from conftest import ROOT, copy_db
-from puhui import campaign, fmt, grids, queries, scorecard, store, ui
+from puhui import campaign, fmt, grids, periods, plans, queries, store, ui
+from puhui import overview as ovm
 
 A, B, C, D = book.A, book.B, book.C, book.D
 
@@ -130,7 +131,7 @@ def test_progress_is_on_the_increase_basis(tmp_path):
             assert float(loans["increase_needed"]) == pytest.approx(44862000)  # 4,486.20 万 asked
             assert float(loans["completion"]) == pytest.approx(31023900 / 44862000)  # 69.2%
             assert fmt.pct(loans["completion"]) == "69.2%" and fmt.pct(loans["attainment"]) == "97.1%"
-        table = scorecard.progress_table(queries.run(con, "overview", {"month": "2026-10", "branch": "开发区支行"}), line=False)
+        table = ovm.progress_table(queries.run(con, "overview", {"month": "2026-10", "branch": "开发区支行"}), line=False)
         loans = table[table["metric"] == "贷款余额"].iloc[0]
         assert loans["status"] == "落后序时"  # 69.2% against 304/365 = 83.3%, not "超前"
         assert loans["progress_gap_pp"] == pytest.approx(round((31023900 / 44862000 - 304 / 365) * 100, 1))
@@ -140,7 +141,7 @@ def test_progress_is_on_the_increase_basis(tmp_path):
 
 def test_target_at_or_below_the_start_of_the_year_and_a_negative_increase(messy):
     ov = queries.run(messy, "overview", {"month": "2026-10", "branch": C})
-    table = scorecard.progress_table(ov, line=False).set_index("metric")
+    table = ovm.progress_table(ov, line=False).set_index("metric")
     # 埠河支行 held 120 accounts in December against a default target of 100, now 90.
     assert table.loc["管户数", "status"] == "年初已达标，现低于目标"
     assert table.loc["线上授信户数", "status"] == "年初已达标"
@@ -150,9 +151,9 @@ def test_target_at_or_below_the_start_of_the_year_and_a_negative_increase(messy)
     assert table.loc["非授信户数", "status"] == "负增长 -10 户"
     # An amount's fall says its unit: 万元 for a sub-branch, 亿元 for the whole line.
     assert table.loc["贷款余额", "status"] == "负增长 -1,390.00 万元"
-    line = scorecard.progress_table(queries.run(messy, "overview", {"month": "2026-10"}), line=True).set_index("metric")
+    line = ovm.progress_table(queries.run(messy, "overview", {"month": "2026-10"}), line=True).set_index("metric")
     assert line.loc["贷款余额", "status"] == "负增长 -0.07 亿元"
-    fig = scorecard.progress_figure(ov)
+    fig = ovm.progress_figure(ov)
     assert fig.data[0].x[list(fig.data[0].y).index("非授信户数")] is None
 
 
@@ -162,7 +163,7 @@ def test_without_december_the_year_starts_at_the_first_stored_month(messy):
     assert ov.loc["管户数", "baseline_month"] == "2026-08"
     assert ov.loc["管户数", "time_progress"] == pytest.approx(61 / 122)
     assert ov.loc["管户数", "completion"] == pytest.approx((18 - 12) / (100 - 12))
-    text = scorecard.progress_basis_text("2026-10", "2026-08", 0.5)
+    text = ovm.progress_basis_text("2026-10", "2026-08", 0.5)
     assert "未存储上年12月（2025-12）" in text and "2026-08 月末" in text and "50.0%" in text
     first = queries.run(messy, "overview", {"month": "2026-08", "branch": D}).set_index("metric")
     assert first.loc["管户数", "completion"] is None or math.isnan(first.loc["管户数", "completion"])
@@ -172,9 +173,9 @@ def _agree(con, month: str, branch: str | None) -> list[str]:
     overview = queries.run(con, "overview", {"month": month, "branch": branch}).set_index("metric")
     progress = campaign.progress(con, month, branch)
     year = campaign.year_table(progress, "count").set_index("measure")
-    shown = scorecard.progress_table(overview.reset_index(), line=branch is None).set_index("metric")
+    shown = ovm.progress_table(overview.reset_index(), line=branch is None).set_index("metric")
     wrong = []
-    for measure in campaign.COUNT_MEASURES:
+    for measure in plans.COUNT_MEASURES:
         o, c = overview.loc[measure], year.loc[measure]
         pairs = {
             "目标": (o["target"], c["target_level"]),
@@ -305,12 +306,12 @@ def test_rankings_and_averages_leave_out_sub_branches_without_the_month(messy):
     # line's head count (the base of "三个1") counts only the sub-branches with data.
     line = queries.run(messy, "overview", {"month": "2026-11"}).set_index("metric")
     assert line.loc["客户经理人数", "actual"] == 3  # 张明, 李华 (城关), 郑洁 (埠河)
-    phase = campaign.load_calendar().phase_of("2026-11")
+    phase = periods.load_calendar().phase_of("2026-11")
     results = campaign.phase_results(messy, "2026-11", phase)
     assert set(results["branch"]) == {A, C}
     # "三个1" never prints nan: a scope without managers reads "—".
     empty = queries.run(messy, "overview", {"month": "2026-11", "branch": B})
-    goals = scorecard.scale_goals(queries.run(messy, "overview", {"month": "2026-10"}), empty, B)
+    goals = ovm.scale_goals(queries.run(messy, "overview", {"month": "2026-10"}), empty, B)
     assert not goals["actual_text"].str.contains("nan").any()
     assert set(goals.loc[goals["scope"].str.startswith("三个1"), "actual_text"]) == {"—"}
 
@@ -464,7 +465,7 @@ def test_rate_changes_in_percentage_points():
     assert fmt.pp(0.0006) == "+0.06 个百分点"
     assert fmt.pp(-0.0123) == "-1.23 个百分点"
     assert fmt.pp(None) == "—"
-    assert scorecard.value_text("比率", 0.0006, signed=True) == "+0.06 个百分点"
+    assert ovm.value_text("比率", 0.0006, signed=True) == "+0.06 个百分点"
 
 
 def test_amounts_by_scope():
@@ -474,13 +475,13 @@ def test_amounts_by_scope():
 
 
 def test_overview_cards_units_and_year_on_year(messy):
-    line = scorecard.overview_cards(queries.run(messy, "overview", {"month": "2026-10"}), line=True)
+    line = ovm.overview_cards(queries.run(messy, "overview", {"month": "2026-10"}), line=True)
     cards = {c.metric: c for c in line}
     assert cards["贷款余额"].label == "贷款余额（亿元）" and cards["贷款余额"].value_text == "1.00"
     assert cards["管户数"].yoy_text == "同比 +26 户"  # 2025-10 is stored
     assert cards["逾期率"].mom_text is None  # 2026-09 was never uploaded: no month-on-month change
     assert cards["逾期率"].yoy_text.endswith("个百分点")
-    branch = {c.metric: c for c in scorecard.overview_cards(queries.run(messy, "overview", {"month": "2026-10", "branch": B}), line=False)}
+    branch = {c.metric: c for c in ovm.overview_cards(queries.run(messy, "overview", {"month": "2026-10", "branch": B}), line=False)}
     assert branch["贷款余额"].label == "贷款余额（万元）" and branch["贷款余额"].value_text == "1,100.00"
     assert branch["贷款余额"].ytd_text == "较年初 -1,173.00"
 

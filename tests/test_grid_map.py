@@ -18,7 +18,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from puhui import grids, maps, queries, store
+from puhui import geo, grids, maps, periods, queries, store
 
 MONTH = "2026-10"
 SQUARE_WKT = "POLYGON ((120.20 30.20, 120.22 30.20, 120.22 30.22, 120.20 30.22, 120.20 30.20))"
@@ -300,7 +300,7 @@ def test_penetration_threshold_from_setting(cells, monkeypatch):
 def test_customers_outside_every_cell(con, cells):
     customers = queries.run(con, "grid_customers", {"month": MONTH, "branch": "A支行"})
     assert sorted(customers["customer_id"]) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]
-    shapes = grids.cell_shapes(cells.reset_index(drop=True))
+    shapes = geo.cell_shapes(cells.reset_index(drop=True))
     outside = grids.outside_customers(customers, shapes).set_index("customer_id")
     assert sorted(outside.index) == ["C6", "C7", "C8"]
     assert outside.loc["C6", "reason"] == "未填网格编号"
@@ -316,7 +316,7 @@ def test_customers_outside_every_cell(con, cells):
 
 
 def test_cell_shapes(cells):
-    shapes = grids.cell_shapes(cells.reset_index(drop=True), radius_m=500).set_index("grid_id")
+    shapes = geo.cell_shapes(cells.reset_index(drop=True), radius_m=500).set_index("grid_id")
     assert "D1" not in shapes.index
     assert shapes.loc["G1", "shape_kind"] == "圆形"
     assert shapes.loc["G2", "shape_kind"] == "边界"
@@ -382,12 +382,12 @@ def test_plan_weeks_first_phase_crosses_year():
 
 
 def test_phase_of_follows_setting(monkeypatch):
-    assert grids.phase_of("2026-10").start == date(2026, 10, 1)
-    assert grids.phase_of("2026-10").end == date(2026, 12, 31)
-    assert "抓储备" in grids.phase_of("2026-10").name
+    assert periods.phase_window("2026-10").start == date(2026, 10, 1)
+    assert periods.phase_window("2026-10").end == date(2026, 12, 31)
+    assert "抓储备" in periods.phase_window("2026-10").name
     monkeypatch.setenv("PUHUI_PHASE_MONTHS", "1-2,3-6,7-9,10-12")
-    assert grids.phase_of("2026-03").start == date(2026, 3, 1)
-    assert grids.phase_of("2026-03").number == 2
+    assert periods.phase_window("2026-03").start == date(2026, 3, 1)
+    assert periods.phase_window("2026-03").number == 2
 
 
 def test_grid_events_start_and_branch(con):
@@ -482,6 +482,48 @@ def test_cell_panel_frames(cells):
     assert kinds["share"].sum() == pytest.approx(1)
 
 
+def test_cell_panel_owner_uses_the_gap_rule(cells):
+    """The panel names the owner by the rule the 无负责人 gap uses: a blank id is no owner."""
+    assert grids.owner_text(cells.loc["G1"]) == "张三"
+    assert grids.owner_text(cells.loc["G3"]) == "未指定"
+    blank = cells.loc["G3"].copy()
+    blank["manager_id"] = "  "
+    assert grids.owner_text(blank) == "未指定"
+    gone = cells.loc["G4"].copy()
+    gone["manager_name"] = None
+    assert grids.owner_text(gone) == "M9"
+
+
+def test_recent_window_and_map_notes(cells):
+    phase = periods.phase_window(MONTH)
+    # The phase began 10-01; 90 days before 10-31 is earlier, and wins.
+    assert grids.recent_since(MONTH, phase) == date(2026, 8, 2)
+    assert grids.recent_since("2026-12", periods.phase_window("2026-12")) == date(2026, 10, 1)
+    assert geo.shape_notes(geo.cell_shapes(cells.reset_index(drop=True)), radius_m=500) == [
+        "2 个网格未提供边界，以中心点为圆心、半径 500 米画圆。"  # G1 and G4
+    ]
+    odd = cells.reset_index(drop=True).copy()
+    odd.loc[odd["grid_id"] == "G2", "boundary"] = "不是边界"  # no centre either: not drawn
+    odd.loc[odd["grid_id"] == "G4", "boundary"] = "POLYGON ((1 2))"  # a centre: drawn as a circle
+    assert geo.shape_notes(geo.cell_shapes(odd), radius_m=1500) == [
+        "1 个网格既无中心坐标也无可识别的边界，未画在图上：东门商圈",
+        "2 个网格的边界无法识别（支持 WKT、GeoJSON 或“经度,纬度;经度,纬度”），已按中心点画圆：东门商圈、西村",
+        "1 个网格未提供边界，以中心点为圆心、半径 1,500 米画圆。",
+    ]
+    assert grids.cells_with_gaps(grids.cell_gaps(cells, MONTH)) == len(set(grids.cell_gaps(cells, MONTH)["grid_id"]))
+    counts = grids.gap_counts(grids.cell_gaps(cells, MONTH))
+    assert list(counts) == list(grids.GAP_KINDS) and counts["无负责人"] >= 1
+
+
+def test_channel_list_markdown_escapes_names(cells):
+    channels = pd.DataFrame(
+        [{"grid_id": "D9", "grid_name": "[税务]*局", "grid_type": "政府渠道", "manager_name": None, "customers": 3, "deposits": 12345.0}]
+    )
+    text = grids.channel_markdown(channels)
+    assert "\\[税务\\]\\*局" in text and "⚠️ 未指定负责人" in text and "**3** 户" in text
+    assert grids.channel_names(channels) == {"D9": "[税务]*局"}
+
+
 SQUARE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
 
 
@@ -519,13 +561,13 @@ SQUARE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
     ],
 )
 def test_parse_boundary(text, expected):
-    assert grids.parse_boundary(text) == expected
+    assert geo.parse_boundary(text) == expected
 
 
 def test_parse_boundary_keeps_holes():
-    shape = grids.parse_boundary("POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (4 4, 6 4, 6 6, 4 6, 4 4))")
+    shape = geo.parse_boundary("POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (4 4, 6 4, 6 6, 4 6, 4 4))")
     assert len(shape) == 1 and len(shape[0]) == 2
-    inside = grids.points_in_shape([1, 5, 11], [1, 5, 5], shape)
+    inside = geo.points_in_shape([1, 5, 11], [1, 5, 5], shape)
     assert inside.tolist() == [True, False, False]
 
 
@@ -548,11 +590,11 @@ def test_parse_boundary_keeps_holes():
     ],
 )
 def test_parse_boundary_rejects(text):
-    assert grids.parse_boundary(text) is None
+    assert geo.parse_boundary(text) is None
 
 
 def _deck(cells, con, **kw):
-    shapes = grids.cell_shapes(cells.reset_index(drop=True))
+    shapes = geo.cell_shapes(cells.reset_index(drop=True))
     customers = queries.run(con, "grid_customers", {"month": MONTH, "branch": "A支行"})
     outside = grids.outside_customers(customers, shapes)
     return maps.grid_deck(shapes, customers=customers, outside=outside[outside["located_grid"].isna()], **kw)
@@ -604,14 +646,14 @@ def test_deck_without_names_in_training(cells, con):
 
 @pytest.mark.parametrize("measure", list(maps.MEASURES))
 def test_every_measure_colours_every_cell(cells, measure):
-    shapes = grids.cell_shapes(cells.reset_index(drop=True))
+    shapes = geo.cell_shapes(cells.reset_index(drop=True))
     colors, legend = maps.measure_colors(shapes, measure)
     assert len(colors) == len(shapes) and all(len(c) == 4 for c in colors)
     assert legend
 
 
 def test_measure_colors_classes(cells):
-    shapes = grids.cell_shapes(cells.reset_index(drop=True)).set_index("grid_id")
+    shapes = geo.cell_shapes(cells.reset_index(drop=True)).set_index("grid_id")
     colors, legend = maps.measure_colors(shapes.reset_index(), "penetration")
     by_id = dict(zip(shapes.index, colors))
     assert by_id["G2"][:3] == list(maps.NO_VALUE) and by_id["G3"][:3] == list(maps.NO_VALUE)
@@ -723,7 +765,7 @@ def test_grid_customers_sample_outside_and_one_cell(con, cells):
     assert sorted(one["customer_id"]) == sorted(every[every["grid_id"] == "G1"]["customer_id"])
     assert len(one)
     # The outside check on the candidates alone gives what it gives on every customer.
-    shapes = grids.cell_shapes(cells.reset_index(drop=True))
+    shapes = geo.cell_shapes(cells.reset_index(drop=True))
     compared = ["customer_id", "reason", "located_grid", "located_name"]
     assert (
         grids.outside_customers(candidates, shapes)[compared].fillna("").values.tolist()
@@ -737,7 +779,7 @@ def test_grid_customer_counts_match_summary(con, cells):
         every = queries.run(con, "grid_customers", params)
         totals = queries.run(con, "grid_customer_counts", params)
         assert totals.iloc[0].tolist() == [len(every), int(every["in_cell"].sum())]
-    shapes = grids.cell_shapes(cells.reset_index(drop=True))
+    shapes = geo.cell_shapes(cells.reset_index(drop=True))
     every = queries.run(con, "grid_customers", {"month": MONTH, "branch": "A支行"})
     outside = grids.outside_customers(every, shapes)
     totals = queries.run(con, "grid_customer_counts", {"month": MONTH, "branch": "A支行"})

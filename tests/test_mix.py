@@ -25,7 +25,8 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-from puhui import queries, scorecard, store
+from puhui import periods, queries, store
+from puhui import mix as mx
 
 A, B = "城关支行", "开发区支行"
 
@@ -180,7 +181,7 @@ def rows(con, name, **params):
 
 def mix_rows(con, **params):
     """manager_mix rows by manager id (settings' parameters)."""
-    return {r["manager_id"]: r for r in rows(con, "manager_mix", **{**scorecard.mix_params(), **params})}
+    return {r["manager_id"]: r for r in rows(con, "manager_mix", **{**mx.mix_params(), **params})}
 
 
 ORIGINAL_COLUMNS = ["manager_id", "manager_name", "branch", "offline_credit", "online_credit", "non_credit", "total"]
@@ -316,7 +317,7 @@ def test_year_without_uploaded_targets(con):
 def test_fallbacks_equal_settings():
     """The registry fills the targets from the settings; the SQL fallbacks left equal them (they cannot drift)."""
     sql = queries.get("manager_mix").sql
-    params = scorecard.mix_params()
+    params = mx.mix_params()
     assert params == {
         "default_offline": 25, "default_online": 30, "default_non_credit": 50, "default_total": 100,
         "default_loans": 100_000_000, "default_deposits": 100_000_000,
@@ -394,7 +395,7 @@ def test_query_invariants(con, name, params, key):
         scope = "where month = $m and ($b is null or branch = $b)"
         stored = con.execute(f"select count(*) from customers {scope}", {"m": params["month"], "b": params.get("branch")}).fetchall()[0][0]
         assert frame["total"].sum() == stored
-        for seg, _label, target, gap, _mom, _c in scorecard.SEGMENT_COLUMNS:
+        for seg, _label, target, gap, _mom, _c in mx.SEGMENT_COLUMNS:
             has = frame[target].notna()
             assert (frame.loc[has, gap] == (frame.loc[has, target] - frame.loc[has, seg]).clip(lower=0)).all()
             assert frame.loc[~has, gap].isna().all()
@@ -412,48 +413,48 @@ def test_query_invariants(con, name, params, key):
 
 
 def test_time_progress():
-    assert scorecard.year_days("2026-10") == (304, 365)
-    assert scorecard.time_progress("2026-10") == pytest.approx(304 / 365)
-    assert scorecard.year_days("2028-02") == (60, 366)  # leap year: February ends on day 60
-    assert scorecard.year_days("2026-02") == (59, 365)
-    assert scorecard.year_days("2100-02") == (59, 365)  # not a leap year
-    assert scorecard.year_days("2000-02") == (60, 366)
-    assert scorecard.year_days("2026-12") == (365, 365)
-    assert scorecard.year_days("2028-12") == (366, 366)
+    assert periods.year_days("2026-10") == (304, 365)
+    assert periods.year_progress("2026-10") == pytest.approx(304 / 365)
+    assert periods.year_days("2028-02") == (60, 366)  # leap year: February ends on day 60
+    assert periods.year_days("2026-02") == (59, 365)
+    assert periods.year_days("2100-02") == (59, 365)  # not a leap year
+    assert periods.year_days("2000-02") == (60, 366)
+    assert periods.year_days("2026-12") == (365, 365)
+    assert periods.year_days("2028-12") == (366, 366)
 
 
 def frame(con, month="2026-02", **params):
     """manager_mix as the page gets it (a DataFrame)."""
-    return queries.run(con, "manager_mix", {"month": month, **scorecard.mix_params(), **params})
+    return queries.run(con, "manager_mix", {"month": month, **mx.mix_params(), **params})
 
 
 def test_sorting(con):
     mix = frame(con)
-    assert list(scorecard.sort_mix(mix, "管户总数（从多到少）")["manager_id"]) == ["M05", "M02", "M01", "M07", "M04", "M08", "M06", "M03"]
-    by_gap = scorecard.sort_mix(mix, "总缺口（从大到小）")
+    assert list(mx.sort_mix(mix, "管户总数（从多到少）")["manager_id"]) == ["M05", "M02", "M01", "M07", "M04", "M08", "M06", "M03"]
+    by_gap = mx.sort_mix(mix, "总缺口（从大到小）")
     # gap sums: M03 105, M04 90 and M08 90 (tie: by id), M01 20, M07 6, M05 5, M02 0, M06 none (last)
     assert list(by_gap["manager_id"]) == ["M03", "M04", "M08", "M01", "M07", "M05", "M02", "M06"]
-    assert list(scorecard.sort_mix(mix, "线上授信户数（从多到少）")["manager_id"])[:3] == ["M05", "M02", "M08"]
-    for label in scorecard.SORT_OPTIONS:
-        assert len(scorecard.sort_mix(mix, label)) == len(mix)
+    assert list(mx.sort_mix(mix, "线上授信户数（从多到少）")["manager_id"])[:3] == ["M05", "M02", "M08"]
+    for label in mx.SORT_OPTIONS:
+        assert len(mx.sort_mix(mix, label)) == len(mix)
 
 
 def test_labels_are_unique():
     mix = pd.DataFrame({"manager_id": ["1", "2", "3", "3"], "manager_name": ["张三", "张三", None, None], "branch": ["A", "B", "A", "B"]})
-    assert list(scorecard.manager_labels(mix)) == ["张三（1）", "张三（2）", "3·A", "3·B"]
+    assert list(mx.manager_labels(mix)) == ["张三（1）", "张三（2）", "3·A", "3·B"]
 
 
 def test_bottom_group_function_matches_query(con):
     mix = frame(con)
-    assert (scorecard.bottom_group(mix, "total") == mix["bottom_group"]).all()
-    assert set(mix.loc[scorecard.bottom_group(mix, "total", share=0.5), "manager_id"]) == {"M03", "M04", "M08"}
+    assert (mx.bottom_group(mix, "total") == mix["bottom_group"]).all()
+    assert set(mix.loc[mx.bottom_group(mix, "total", share=0.5), "manager_id"]) == {"M03", "M04", "M08"}
     # By loans: M03, M04, M02 have 0 and tie: all three are in with floor(7 × 0.25) = 1.
-    assert set(mix.loc[scorecard.bottom_group(mix, "loans"), "manager_id"]) == {"M02", "M03", "M04"}
-    assert not scorecard.bottom_group(mix.head(3), "total").any()
+    assert set(mix.loc[mx.bottom_group(mix, "loans"), "manager_id"]) == {"M02", "M03", "M04"}
+    assert not mx.bottom_group(mix.head(3), "total").any()
 
 
 def test_flag_summary(con):
-    summary = scorecard.flag_summary(frame(con)).set_index("flag")
+    summary = mx.flag_summary(frame(con)).set_index("flag")
     assert summary.loc["unbalanced", "count"] == 2 and summary.loc["unbalanced", "managers"] == "张一、周七"
     assert summary.loc["overloaded", "managers"] == "钱五"
     assert "300" in summary.loc["overloaded", "rule"]
@@ -462,8 +463,8 @@ def test_flag_summary(con):
 
 
 def test_gap_table(con):
-    table = scorecard.gap_table(frame(con), "管户总数（从多到少）")
-    assert list(table.columns) == list(scorecard.GAP_COLUMNS)
+    table = mx.gap_table(frame(con), "管户总数（从多到少）")
+    assert list(table.columns) == list(mx.GAP_COLUMNS)
     first = table.iloc[0]
     assert (first["label"], first["total"], first["flags"]) == ("钱五", 301, "超负荷")
     m01 = table[table["label"] == "张一"].iloc[0]
@@ -473,14 +474,14 @@ def test_gap_table(con):
 
 def test_rollups(con):
     mix = frame(con)
-    by_branch = scorecard.rollup(mix, "branch").set_index("group")
+    by_branch = mx.rollup(mix, "branch").set_index("group")
     assert by_branch.loc[A, "total"] == 195 and by_branch.loc[B, "total"] == 360
     assert by_branch.loc[B, "managers"] == 4  # M06 is a team lead
     assert by_branch.loc[B, "avg_total"] == 90
     assert by_branch.loc[A, "gap_online"] == 20 + 0 + 30
     assert by_branch.loc[B, "overloaded"] == 1 and by_branch.loc[A, "bottom_group"] == 1
     assert by_branch["total"].sum() == mix["total"].sum()
-    by_team = scorecard.rollup(mix, "team").set_index("group")
+    by_team = mx.rollup(mix, "team").set_index("group")
     assert list(by_team.index) == ["一组", "三组", "二组", "未分团队"]
     assert by_team.loc["未分团队", "total"] == 15  # M08 has no roster row
     assert by_team.loc["一组", "loans"] == pytest.approx(30_500_000)
@@ -488,7 +489,7 @@ def test_rollups(con):
 
 def test_mix_figure(con):
     mix = frame(con)
-    fig = scorecard.mix_figure(mix, "管户总数（从少到多）")
+    fig = mx.mix_figure(mix, "管户总数（从少到多）")
     names = [t.name for t in fig.data]
     assert names == ["线下授信", "线下授信目标", "线上授信", "线上授信目标", "非授信", "非授信目标", "管户总数", "管户总数目标"]
     bars = fig.data[0]
@@ -503,20 +504,39 @@ def test_mix_figure(con):
 
 def test_trend_figure(con):
     trend = queries.run(con, "mix_trend", {"manager_id": "M04"})
-    fig = scorecard.trend_figure(trend, "赵四", target_total=100)
+    fig = mx.trend_figure(trend, "赵四", target_total=100)
     assert [t.name for t in fig.data] == ["线下授信", "线上授信", "非授信", "管户总数", "管户目标"]
     assert list(fig.data[3].y) == [12, 15]
 
 
 def test_manager_options(con):
-    options = scorecard.manager_options(frame(con))
+    options = mx.manager_options(frame(con))
     assert options["赵四（开发区支行）"] == ("M04", B)
     assert list(options)[0] == "张一（城关支行）"
     assert len(options) == 8
 
 
+def test_page_head_and_filters(con):
+    mix = frame(con)
+    head = mx.headline(mix)
+    managers = mix[mix["is_manager"].fillna(True).astype(bool)]
+    assert head["managers"] == len(managers) == 7  # M06 is a team lead
+    assert head["average"] == f"{managers['total'].mean():,.1f}"
+    assert head["flags"] == {"unbalanced": 2, "bottom_group": 1, "overloaded": 1}
+    assert head["on_target"] == int((managers["total"] >= managers["target_total"]).sum())
+    flagged = mx.only_flagged(mix, ["超负荷", "集训营"])
+    assert set(mx.manager_labels(flagged)) == {"钱五", "王三"}
+    assert mx.only_flagged(mix, []) is mix
+    assert mx.bottom_names(mix, "贷款余额").split("、") == list(mx.manager_labels(mix)[mx.bottom_group(mix, "loans")])
+    row = mx.manager_row(mix, "M04", B)
+    assert row["manager_name"] == "赵四" and mx.total_target(row) == row["target_total"]
+    assert mx.total_target(mix[mix["manager_id"] == "M06"].iloc[0]) is None  # the team lead has no target
+    summary = mx.manager_summary(row)
+    assert summary.startswith("线下授信 ") and "万元" in summary and "—" not in summary.split("；")[0]
+
+
 def test_rule_text_mentions_both_totals():
-    text = scorecard.rule_text()
+    text = mx.rule_text()
     for part in ("100 户", "25 户", "30 户", "50 户", "105"):
         assert part in text
 
@@ -543,7 +563,7 @@ def test_mix_page_apptest(apptest_env, demo_facts):
     assert not at.exception
     assert widget(at.metric, "客户经理人数").value == "50"
     sort = widget(at.selectbox, "排序方式")
-    assert sort.options == list(scorecard.SORT_OPTIONS)
+    assert sort.options == list(mx.SORT_OPTIONS)
     sort.select("非授信缺口（从大到小）").run()
     assert not at.exception
     widget(at.multiselect, "只看带标记的客户经理").select("集训营").run()

@@ -13,7 +13,8 @@ from decimal import Decimal as D
 import pytest
 from test_mix import A, B, build
 
-from puhui import fmt, queries, scorecard, store
+from puhui import fmt, periods, queries, store
+from puhui import overview as ovm
 
 FEB_TP = 59 / 365
 
@@ -29,13 +30,13 @@ def con(tmp_path_factory):
 
 def overview(con, **params):
     """overview rows by metric, values exact."""
-    columns, data = queries.run_rows(con, "overview", {**scorecard.target_params(), **params})
+    columns, data = queries.run_rows(con, "overview", {**ovm.target_params(), **params})
     return {r[0]: dict(zip(columns, r)) for r in data}
 
 
 def ranking(con, **params):
     """branch_ranking rows by (branch, metric)."""
-    columns, data = queries.run_rows(con, "branch_ranking", {**scorecard.target_params(), **params})
+    columns, data = queries.run_rows(con, "branch_ranking", {**ovm.target_params(), **params})
     return {(r[0], r[1]): dict(zip(columns, r)) for r in data}
 
 
@@ -116,7 +117,7 @@ def test_only_sub_branch_targets(con):
 )
 def test_time_progress_in_sql_and_python(con, month, expected):
     assert overview(con, month=month)["管户数"]["time_progress"] == pytest.approx(expected)
-    assert scorecard.time_progress(month) == pytest.approx(expected)
+    assert periods.year_progress(month) == pytest.approx(expected)
 
 
 def test_branch_ranking(con):
@@ -162,9 +163,9 @@ def test_overview_and_ranking_invariants(con, month):
 
 
 def test_cards(con):
-    ov = queries.run(con, "overview", {"month": "2026-02", **scorecard.target_params()})
-    cards = {c.metric: c for c in scorecard.overview_cards(ov)}
-    assert list(cards) == list(scorecard.CARD_METRICS)
+    ov = queries.run(con, "overview", {"month": "2026-02", **ovm.target_params()})
+    cards = {c.metric: c for c in ovm.overview_cards(ov)}
+    assert list(cards) == list(ovm.CARD_METRICS)
     accounts = cards["管户数"]
     assert (accounts.label, accounts.value_text) == ("管户数", "555 户")
     assert (accounts.mom, accounts.mom_text, accounts.ytd_text) == (55, "环比 +55 户", "较年初 +485 户")
@@ -178,14 +179,14 @@ def test_cards(con):
     assert rate.value_text == "0.25%"
     assert rate.mom_text.startswith("环比 ") and rate.mom_text.endswith(" 个百分点")
     b = queries.run(con, "overview", {"month": "2026-02", "branch": B})
-    b_cards = scorecard.overview_cards(b, line=False)
+    b_cards = ovm.overview_cards(b, line=False)
     assert b_cards[0].ytd_text == "较年初 —"
     assert b_cards[4].label == "贷款余额（万元）" and "," in b_cards[4].value_text  # a sub-branch in 万元
 
 
 def test_progress_table(con):
     ov = queries.run(con, "overview", {"month": "2026-02"})
-    table = scorecard.progress_table(ov)
+    table = ovm.progress_table(ov)
     assert list(table["metric"]) == ["管户数", "线下授信户数", "线上授信户数", "非授信户数", "贷款余额", "存款余额"]
     first = table.iloc[0]
     assert (first["actual_text"], first["target_text"], first["status"]) == ("555", "690", "超前序时")
@@ -193,20 +194,20 @@ def test_progress_table(con):
     deposits = table.iloc[5]
     assert deposits["status"] == "落后序时"  # 5,500 万 of 20 亿 against 16% of the year
     assert deposits["target_text"] == "20.00 亿元"
-    assert list(scorecard.progress_table(ov, kind="count")["metric"]) == list(table["metric"][:4])
-    assert list(scorecard.progress_table(ov, kind="amount")["metric"]) == ["贷款余额", "存款余额"]
-    assert scorecard.progress_columns("amount", line=True)["actual"] == ("本月", "yi")
-    assert scorecard.progress_columns("amount", line=False)["target"] == ("年度目标", "wan")
-    assert scorecard.progress_status(0.004) == "持平序时" and scorecard.progress_status(None) == "—"
-    assert scorecard.progress_status(None, start_known=False) == "无年初数据"
-    fig = scorecard.progress_figure(ov)
+    assert list(ovm.progress_table(ov, kind="count")["metric"]) == list(table["metric"][:4])
+    assert list(ovm.progress_table(ov, kind="amount")["metric"]) == ["贷款余额", "存款余额"]
+    assert ovm.progress_columns("amount", line=True)["actual"] == ("本月", "yi")
+    assert ovm.progress_columns("amount", line=False)["target"] == ("年度目标", "wan")
+    assert ovm.progress_status(0.004) == "持平序时" and ovm.progress_status(None) == "—"
+    assert ovm.progress_status(None, start_known=False) == "无年初数据"
+    fig = ovm.progress_figure(ov)
     assert list(fig.data[0].y) == list(table["metric"])
     assert fig.data[0].x[0] == pytest.approx(485 / 620 * 100)
 
 
 def test_scale_goals(con):
     line = queries.run(con, "overview", {"month": "2026-02"})
-    goals = scorecard.scale_goals(line).set_index("measure")
+    goals = ovm.scale_goals(line).set_index("measure")
     assert goals.loc["客户经理人数", "goal_share"] == pytest.approx(7 / 50)
     assert goals.loc["管户数", "goal_share"] == pytest.approx(555 / 5000)
     assert goals.loc["管户数", "interim_share"] == pytest.approx(555 / 4000)
@@ -219,7 +220,7 @@ def test_scale_goals(con):
     assert goals.loc["人均负债（存款）", "interim_text"] == "8,000.00 万元"
     assert goals.loc["人均负债（存款）", "actual"] == pytest.approx(55_000_000 / 7)
     scoped = queries.run(con, "overview", {"month": "2026-02", "branch": A})
-    by_a = scorecard.scale_goals(line, scoped, A).set_index("measure")
+    by_a = ovm.scale_goals(line, scoped, A).set_index("measure")
     assert by_a.loc["人均管户数", "actual"] == pytest.approx(65)
     assert by_a.loc["管户数", "actual"] == 555  # 四个5 stays the line's
     assert by_a.loc["人均管户数", "scope"] == f"三个1 · 人均（{A}）"
@@ -227,23 +228,23 @@ def test_scale_goals(con):
 
 def test_ranking_table_and_figure(con):
     rk = queries.run(con, "branch_ranking", {"month": "2026-02"})
-    table = scorecard.ranking_table(rk, "管户数")
+    table = ovm.ranking_table(rk, "管户数")
     assert list(table["branch"]) == [B, A]
     assert list(table["mom_text"]) == ["+60", "-5"]
-    fig = scorecard.ranking_figure(rk, "管户数")
+    fig = ovm.ranking_figure(rk, "管户数")
     assert list(fig.data[0].y) == [B, A]
-    overdue = scorecard.ranking_table(rk, "逾期率")
+    overdue = ovm.ranking_table(rk, "逾期率")
     assert list(overdue["branch"]) == [A, B] and overdue.iloc[0]["actual_text"] == "0.16%"
-    assert list(scorecard.ranking_figure(rk, "客户经理人数").data[0].x) == [4, 3]
+    assert list(ovm.ranking_figure(rk, "客户经理人数").data[0].x) == [4, 3]
 
 
 def test_value_text():
-    assert scorecard.value_text("户", 4012) == "4,012"
-    assert scorecard.value_text("元", D("123456789")) == "1.23 亿元"
-    assert scorecard.value_text("元", D("123456789"), line=False) == "12,345.68 万元"
-    assert scorecard.value_text("比率", 0.0123) == "1.23%"
-    assert scorecard.value_text("比率", 0.0006, signed=True) == "+0.06 个百分点"
-    assert scorecard.value_text("人", None) == "—"
+    assert ovm.value_text("户", 4012) == "4,012"
+    assert ovm.value_text("元", D("123456789")) == "1.23 亿元"
+    assert ovm.value_text("元", D("123456789"), line=False) == "12,345.68 万元"
+    assert ovm.value_text("比率", 0.0123) == "1.23%"
+    assert ovm.value_text("比率", 0.0006, signed=True) == "+0.06 个百分点"
+    assert ovm.value_text("人", None) == "—"
 
 
 def test_overview_page_apptest(apptest_env, demo_facts):
@@ -254,9 +255,9 @@ def test_overview_page_apptest(apptest_env, demo_facts):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["管户数"] == f"{fmt.count(demo_facts['customers'][demo_facts['latest']])} 户"
-    assert [label.split("（")[0] for label in metrics] == list(scorecard.CARD_METRICS)
+    assert [label.split("（")[0] for label in metrics] == list(ovm.CARD_METRICS)
     assert "贷款余额（亿元）" in metrics  # the whole line in 亿元
-    elapsed, days = scorecard.year_days(demo_facts["latest"])
+    elapsed, days = periods.year_days(demo_facts["latest"])
     assert any(f"第 {elapsed} 天（全年 {days} 天）" in c.value for c in at.caption)
     ranking = [s for s in at.selectbox if s.label == "排名指标"][0]
     for metric in ranking.options:

@@ -37,7 +37,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import element_tree as et
 from streamlit.testing.v1.errors import AppTestError
 
-from puhui import campaign, cli, deposits, fmt, masking, ui
+from puhui import cli, deposits, fmt, masking, periods, ui
 
 PAGES = [rel for rel, _, _ in ui.PAGES]
 # Pages that show customers (names, phones) once their widgets are used.
@@ -379,7 +379,7 @@ def _deposit_labels() -> list[str]:
 
 
 def _phase_themes() -> list[str]:
-    return [p.theme for p in campaign.load_calendar().phases]
+    return [p.theme for p in periods.load_calendar().phases]
 
 
 # What the "如何看本页" panel of each page must state: the management rule behind the page.
