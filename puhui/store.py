@@ -40,9 +40,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import contract, settings
+from . import audit, contract, settings
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEMO_FILE_NAME = "演示数据"
 WHOLE_LINE = "全条线"
 
@@ -118,6 +118,8 @@ MIGRATIONS: dict[int, list[str | Callable[[duckdb.DuckDBPyConnection], None]]] =
         )""",
         _v2_fill,
     ],
+    # Who did what: appended by the app (puhui/audit.py), read on the 审计 page.
+    3: list(audit.DDL),
 }
 
 
