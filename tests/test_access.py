@@ -146,3 +146,26 @@ def test_audit_appends_and_reads_newest_first(tmp_path):
     with pytest.raises(ValueError, match="未知的审计操作"):
         audit.record(con, "x", "drop_everything")
     con.close()
+
+
+def test_the_store_is_opened_hardened(tmp_path):
+    con = store.connect(tmp_path / "hard.duckdb")
+    for statement in (
+        "select * from read_csv('/etc/passwd')",  # no files from SQL
+        "copy (select 1) to '/tmp/puhui-hardening-probe.csv'",
+        "install httpfs",  # no extensions fetched or loaded on the fly
+        "set enable_external_access = true",  # and the configuration is locked
+        "set memory_limit = '100GB'",
+        "attach '/tmp/puhui-other.duckdb' as other",
+    ):
+        with pytest.raises(duckdb.Error):
+            con.execute(statement)
+    cursor = con.cursor()  # a page's cursor inherits the limits
+    with pytest.raises(duckdb.Error):
+        cursor.execute("select * from read_csv('/etc/passwd')")
+    assert cursor.execute("select current_setting('memory_limit')").fetchall()[0][0] != ""
+    con.close()
+    read_only = store.connect(tmp_path / "hard.duckdb", read_only=True)
+    with pytest.raises(duckdb.Error):
+        read_only.execute("select * from read_csv('/etc/passwd')")
+    read_only.close()
