@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 ADMIN, ANALYST, BRANCH_HEAD, TRAINER, LOCAL_ROLE = "admin", "analyst", "branch_head", "trainer", "local"
 ROLE_LABELS = {ADMIN: "管理员", ANALYST: "分析员", BRANCH_HEAD: "支行负责人", TRAINER: "培训师", LOCAL_ROLE: "本机用户"}
@@ -177,6 +178,18 @@ def resolve(claims: Mapping, users: Mapping[str, User]) -> Access | None:
         if key and key in users:
             return Access(users[key], login=True)
     return None
+
+
+USER_COLUMNS = {"key": ("账号", "text"), "name": ("姓名", "text"), "role": ("角色", "text"), "branches": ("可查看的支行", "text")}
+
+
+def users_frame(users: Mapping[str, User]) -> pd.DataFrame:
+    """The users file as a table for the 审计与用户 page (:data:`USER_COLUMNS`)."""
+    rows = [
+        (user.key, user.name, ROLE_LABELS.get(user.role, user.role), "、".join(user.branches) if user.branches else "全部支行")
+        for user in users.values()
+    ]
+    return pd.DataFrame(rows, columns=list(USER_COLUMNS))
 
 
 def scoped_branches(access: Access, known: Iterable[str]) -> list[str]:
