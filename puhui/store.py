@@ -30,6 +30,7 @@ and a DuckDB transaction conflict becomes :class:`StoreBusy` with a Chinese mess
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,9 +41,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import contract, settings
+from . import audit, contract, settings
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEMO_FILE_NAME = "演示数据"
 WHOLE_LINE = "全条线"
 
@@ -59,11 +60,35 @@ def connect(db: str | Path | None = None, read_only: bool = False) -> duckdb.Duc
     """Open the database (creating folder, file and schema as needed)."""
     path = settings.db_path(db)
     if read_only and path.exists():
-        return duckdb.connect(str(path), read_only=True)
+        return _locked(duckdb.connect(str(path), read_only=True, config=hardened_config()))
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = _locked(duckdb.connect(str(path), config=hardened_config()))
     migrate(con)
     return con
+
+
+def _locked(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    # No terminal progress bars from a server or a long demo build (a per-connection
+    # option, so set before the configuration is locked).
+    con.execute("set enable_progress_bar = false")
+    con.execute("set lock_configuration = true")
+    return con
+
+
+def hardened_config() -> dict:
+    """DuckDB settings of every connection puhui opens: no file or network access from SQL,
+    no extension loaded or installed on the fly, bounded memory and threads, and locked so
+    that no statement can change them afterwards.
+
+    Uploaded data reaches DuckDB as registered Arrow tables, never as a path in SQL.
+    """
+    return {
+        "enable_external_access": False,
+        "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False,
+        "memory_limit": str(settings.get("db_memory_limit")),
+        "threads": max(1, min(int(settings.get("db_threads")), os.cpu_count() or 1)),
+    }  # locked by _locked() once the connection's own options are set
 
 
 def _table_ddl(table: contract.Table, name: str, extra: str = "") -> str:
@@ -118,6 +143,8 @@ MIGRATIONS: dict[int, list[str | Callable[[duckdb.DuckDBPyConnection], None]]] =
         )""",
         _v2_fill,
     ],
+    # Who did what: appended by the app (puhui/audit.py), read on the 审计 page.
+    3: list(audit.DDL),
 }
 
 

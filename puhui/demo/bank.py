@@ -105,7 +105,8 @@ def build(
     builder = Builder(con, seed, customers, months, end_month, progress)
     # DuckDB draws its own progress bar on the terminal for long statements; we report our own.
     progress_bar = con.execute("select current_setting('enable_progress_bar')").fetchall()[0][0]
-    con.execute("set enable_progress_bar = false")
+    if progress_bar:  # a hardened connection (store.hardened_config) has it off and locked
+        con.execute("set enable_progress_bar = false")
     try:
         refuse_real_data(con)
         builder.report(0.0, "正在准备支行、客户经理与网格")
@@ -131,4 +132,5 @@ def build(
         if own:
             con.close()
         else:
-            con.execute(f"set enable_progress_bar = {'true' if progress_bar else 'false'}")
+            if progress_bar:
+                con.execute("set enable_progress_bar = true")
