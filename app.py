@@ -26,7 +26,7 @@ line_scope = ctx.branch is None
 overview = ctx.run("overview")
 line_overview = overview if line_scope else ctx.run("overview", branch=None)
 
-st.subheader(f"{fmt.month_label(ctx.month)} · {scope}")
+st.subheader(f"{fmt.month_label(ctx.month)} · {fmt.md(scope)}")
 cards = ov.overview_cards(overview, line=line_scope)
 # Four to a row, the unit of amounts in the label: values and changes stay readable at 1280 px.
 for start in range(0, len(cards), 4):
@@ -97,7 +97,7 @@ st.subheader("支行排名")
 ranking = ctx.run("branch_ranking")
 missing = ctx.status.missing if ctx.status else ()
 if missing:
-    st.caption(f"本月没有数据、不参加排名的支行：{'、'.join(missing)}。")
+    st.caption(f"本月没有数据、不参加排名的支行：{'、'.join(fmt.md(m) for m in missing)}。")
 if ranking.empty:
     st.info("本月没有支行数据。", icon="ℹ️")
 else:
@@ -107,7 +107,7 @@ else:
     ranked = ov.ranking_table(ranking, metric)
     if ctx.branch and ctx.branch in set(ranked["branch"]):
         place = int(ranked.loc[ranked["branch"] == ctx.branch, "rank"].iloc[0])
-        st.markdown(f"**{ctx.branch}** 在本月有数据的 {len(ranked)} 个支行中排第 **{place}** 名。")
+        st.markdown(f"**{fmt.md(ctx.branch)}** 在本月有数据的 {len(ranked)} 个支行中排第 **{place}** 名。")
     unit = ranked["unit"].iloc[0]
     st.plotly_chart(ov.ranking_figure(ranking, metric), width="stretch", key="overview_rank_chart")
     ui.table(

@@ -52,7 +52,7 @@ def phase_frames(db: str, version, month: str, branch: str | None, phase: period
 scope = ctx.branch or "全部支行"
 progress, acts, status = year_frames(str(ctx.db_path), ctx.version, ctx.month, ctx.branch, cal, ctx.con)
 
-st.subheader(f"{year}年阶段日历 · {scope}")
+st.subheader(f"{year}年阶段日历 · {fmt.md(scope)}")
 cols = st.columns(4)
 # The phase's number in the label, its name as the value: the whole label is cut off at 1280 px.
 cols[0].metric(f"当前阶段 · {current.label.split(' ')[0]}", current.name, help=current.theme)
@@ -62,7 +62,7 @@ missed_so_far = int((status["status"] == campaign.MISSED).sum())
 cols[3].metric("计划活动未举办", f"{missed_so_far} 项", help="截至数据月份，种子月度活动计划中同月未见同名（或含关键词）活动的条目")
 st.plotly_chart(campaign.timeline_figure(cal, ctx.month, acts, status), width="stretch", key="campaign_timeline")
 
-st.subheader(f"{year}年全年进度 · {scope}")
+st.subheader(f"{year}年全年进度 · {fmt.md(scope)}")
 st.markdown(
     "<small>与经营总览同一口径：户数类指标完成率 =（本月 − 年初）÷（年度目标 − 年初），与序时进度比较，"
     "余额达成率列在旁边；营销活动类指标完成率 = 本年累计 ÷ 年度目标。</small>",

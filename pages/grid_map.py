@@ -48,7 +48,7 @@ gaps = grids.cell_gaps(cells, ctx.month)
 figures = grids.summary(cells, totals, outside)
 scope = ctx.branch or "全条线"
 
-st.subheader(f"{fmt.month_label(ctx.month)} · {scope}")
+st.subheader(f"{fmt.month_label(ctx.month)} · {fmt.md(scope)}")
 top = st.columns(5)
 top[0].metric(
     "网格数", fmt.count(figures["cells"]), help="园区、商圈、专业市场、产业集群、社区、行政村（不含政府渠道与商会协会）"
@@ -140,8 +140,8 @@ selected = st.selectbox(
 if selected:
     cell = grids.cell_row(cells, selected)
     with st.container(border=True, key="grid_cell_panel"):
-        st.markdown(f"### 📍 网格详情：{cell['grid_name']}")
-        st.caption(f"{cell['grid_type']} · {cell['branch']} · 网格编号 {selected} · 负责人 {grids.owner_text(cell)}")
+        st.markdown(f"### 📍 网格详情：{fmt.md(cell['grid_name'])}")
+        st.caption(" · ".join(fmt.md(part) for part in (cell["grid_type"], cell["branch"], f"网格编号 {selected}", f"负责人 {grids.owner_text(cell)}")))
         row = st.columns(5)
         row[0].metric("我行客户", fmt.count(cell["customers"]))
         row[1].metric("经营主体", fmt.count(cell["merchants"]))

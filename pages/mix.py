@@ -20,7 +20,7 @@ ui.explain(
 )
 
 scope = ctx.branch or "全条线"
-st.subheader(f"{fmt.month_label(ctx.month)} · {scope}")
+st.subheader(f"{fmt.month_label(ctx.month)} · {fmt.md(scope)}")
 rows = ctx.only_present(ctx.run("manager_mix"), "客户经理")
 if rows.empty:
     st.info("所选月份和支行没有客户经理名单，也没有管户明细。", icon="ℹ️")
@@ -73,7 +73,7 @@ measure_label = st.selectbox(
     help="按所选指标从少到多排名，规则同上（后 25%，并列一同进入）。",
 )
 if mix.BOTTOM_MEASURES[measure_label] != "total":
-    st.write(f"按{measure_label}排名的集训营：{mix.bottom_names(rows, measure_label)}")
+    st.markdown(f"按{measure_label}排名的集训营：{fmt.md(mix.bottom_names(rows, measure_label))}")
 
 st.subheader("按团队、按支行汇总")
 team_tab, branch_tab = st.tabs(["按团队", "按支行"])
@@ -91,7 +91,7 @@ if choice:
     manager_id, manager_branch = options[choice]
     chosen_row = mix.manager_row(rows, manager_id, manager_branch)
     customers = ctx.run("manager_customers", manager_id=manager_id, branch=manager_branch)
-    st.markdown(f"**{choice}**：{mix.manager_summary(chosen_row)}")
+    st.markdown(f"**{fmt.md(choice)}**：{fmt.md(mix.manager_summary(chosen_row))}")
     if customers.empty:
         st.info("该客户经理本月没有管户。", icon="ℹ️")
     else:

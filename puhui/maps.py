@@ -208,8 +208,9 @@ def cell_records(shapes: pd.DataFrame, measure: str) -> list[dict]:
                     "grid_name": str(cell["grid_name"]),
                     "polygon": [[[round(x, 6), round(y, 6)] for x, y in ring] for ring in part],
                     "fill": color,
-                    "tip_title": title,
-                    "tip": tip,
+                    # The tooltip is HTML: names from an upload are escaped, never markup.
+                    "tip_title": html.escape(title),
+                    "tip": html.escape(tip),
                 }
             )
     return records
@@ -246,8 +247,8 @@ def customer_records(customers: pd.DataFrame, show_names: bool) -> list[dict]:
                 "position": [round(float(row.lon), 5), round(float(row.lat), 5)],
                 "color": list(SEGMENT_COLORS.get(segment, OTHER_SEGMENT)),
                 "grid_id": row.grid_id if isinstance(row.grid_id, str) else None,
-                "tip_title": title,
-                "tip": f"客户经理：{manager}\n{money}",
+                "tip_title": html.escape(title),
+                "tip": html.escape(f"客户经理：{manager}\n{money}"),
             }
         )
     return records

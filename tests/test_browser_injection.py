@@ -77,7 +77,7 @@ INJECTED = """() => ({
     images: [...document.querySelectorAll('img')].map(i => i.getAttribute('src') || '').filter(s => s.includes('beacon') || s === 'x'),
     scripts: [...document.querySelectorAll('[data-testid="stMain"] script, [data-testid="stSidebar"] script')].length,
     links: [...document.querySelectorAll('a')].map(a => a.getAttribute('href') || '').filter(h => h.toLowerCase().startsWith('javascript')),
-    bold: [...document.querySelectorAll('strong, b')].map(b => b.textContent).filter(t => t.includes("X9") || t.includes("Q7") || t.includes("Z3")),
+    bold: [...document.querySelectorAll('strong, b')].map(b => b.textContent).filter(t => ["粗体X9", "客户Q7", "网格Z3"].includes(t.trim())),
     katex: document.querySelectorAll('.katex').length,
 })"""
 
@@ -86,6 +86,7 @@ INJECTED = """() => ({
 def test_hostile_names_show_as_typed_on_every_page(hostile_server, beacon, browser_page, rel):
     url, names = hostile_server
     _, hits = beacon
+    hits.clear()
     page = browser_page
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
