@@ -387,7 +387,7 @@ def test_upload_then_clear_demo_keeps_uploaded_data(upload_app, demo_facts):
 TABLE_SCRIPT = """
 import pandas as pd
 from puhui import ui
-ui.table(pd.DataFrame({"n": range(12)}), key="big", columns={"n": ("序号", "count")})
+ui.table(pd.DataFrame({"n": range(12)}), key="big", title="序号表", columns={"n": ("序号", "count")})
 """
 
 
