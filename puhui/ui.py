@@ -4,9 +4,15 @@ Every page (``app.py`` and ``pages/*.py``) starts with ``ctx = ui.setup("标题"
 Because each page sets itself up, a link to any page opened as the first request on a
 fresh server shows the same app (sidebar, navigation, filters) as a click does.
 
+A page gets its data from ``ctx.run(name, **params)`` (cached per database file and data
+version). Training mode masks personal data there, once, on the data path: every frame,
+figure, option label and download built from ``ctx.run`` is masked already. The few frames
+that do not come from a query (the upload page's preview and ingest log) go through
+``ctx.mask`` / ``ctx.mask_text``, which apply the same rules; nothing else masks.
+
 The module also holds the small display helpers the pages share: ``explain`` (the
-"如何看本页" panel), ``table`` (Chinese headers, amounts in 万元, xlsx download) and
-``metric_change`` (red up / green down). It holds no page-specific logic.
+"如何看本页" panel), ``table`` (Chinese headers, amounts in 万元, xlsx download),
+``notices`` and ``metric_change`` (red up / green down). It holds no page-specific logic.
 """
 
 from __future__ import annotations
