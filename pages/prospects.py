@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import streamlit as st
 
-from puhui import export, fmt, masking, prospects, settings, ui
+from puhui import export, fmt, prospects, settings, ui
 
 ctx = ui.setup("存量客户深挖", "🎯")
 
 st.title("🎯 存量客户深挖")
-ui.explain(
-    "先从已有客户里找机会：非授信客户中存款多、代发工资或开了基本户的，是贷款潜客（**无贷转有贷**）；"
-    "即将到期的贷款是续贷和留住存款的时机；“**三小一卡**”（票据贴现、国际结算、现金管理、信用卡）"
-    "加代发工资、基本户衡量产品覆盖，客户画像显示需要而未开通的列为缺口；连续多月无余额、无产品的客户要激活。"
-    f"客户经理管户按 **{settings.get('target_offline')} 线下授信 + {settings.get('target_online')} 线上授信 + "
-    f"{settings.get('target_non_credit')} 非授信** 均衡发展，缺哪类就从这些名单里补（拾遗补缺）。"
-)
+ui.explain(prospects.explain_text())
 
 manager_list = ctx.only_present(prospects.managers(ctx.run, ctx.month, ctx.branch), "客户经理")
-manager_names = {
-    row.manager_id: f"{row.manager_name or row.manager_id}（{row.manager_id}"
-    + ("" if ctx.branch else f" · {row.branch}")
-    + "）"
-    for row in manager_list.itertuples()
-}
+manager_names = prospects.manager_labels(manager_list, ctx.branch)
 ALL_MANAGERS = "全部客户经理"
 
 filters = st.columns([2, 1, 1, 1])
@@ -63,7 +50,7 @@ with filters[3]:
         key="prospect_dormant_months",
     )
 
-min_deposit = int((Decimal(str(min_deposit_wan)) * fmt.WAN).to_integral_value())
+min_deposit = prospects.yuan_from_wan(min_deposit_wan)
 scope = {"支行": ctx.branch, "客户经理": manager_names.get(manager_id) if manager_id else None}
 common = {"month": ctx.month, "branch": ctx.branch, "manager_id": manager_id}
 
@@ -86,20 +73,14 @@ balanced, candidates = prospects.balanced_growth(ctx.run, **common, min_deposit=
 balanced = ctx.only_present(balanced, None)  # a sub-branch without the month's book is not "short"
 lists_cut = {"no_loan": no_loan, "maturing": maturing, "gaps": gaps, "dormant": dormant}
 totals = {name: prospects.list_total(frame) for name, frame in lists_cut.items()}
-if ctx.training:
-    # Built from ctx.run's masked lists already; masking again changes nothing.
-    balanced, candidates = masking.mask_frame(balanced), masking.mask_frame(candidates)
 
 counts = st.columns(5)
 counts[0].metric("无贷转有贷", f"{totals['no_loan']:,} 户")
 counts[1].metric(f"{int(days)} 天内到期", f"{totals['maturing']:,} 户")
 counts[2].metric("有产品缺口", f"{totals['gaps']:,} 户")
 counts[3].metric("睡眠客户", f"{totals['dormant']:,} 户")
-if limit is not None and any(total > limit for total in totals.values()):
-    st.caption(
-        f"未选客户经理时，每张清单列出前 {limit:,} 户（户数为全部）；均衡发展每位客户经理每类列出前 "
-        f"{per_manager:,} 户候选客户。选择客户经理可查看并下载其完整清单。"
-    )
+if note := prospects.cut_caption(totals, limit, per_manager):
+    st.caption(note)
 counts[4].metric("管户结构未达标", f"{len(balanced):,} 人")
 
 tabs = st.tabs(["无贷转有贷", "到期续贷", "产品覆盖与缺口", "睡眠客户", "均衡发展"])
@@ -116,12 +97,9 @@ with tabs[1]:
     ui.table(maturing, key="prospect_maturing", title=title("到期续贷"), columns=prospects.COLUMNS["maturing"])
 
 with tabs[2]:
-    total = coverage["customers"].sum()
-    if total:
-        rates = st.columns(3)
-        rates[0].metric("三小一卡覆盖率", fmt.pct(coverage["sanxiao_yika"].sum() / total))
-        rates[1].metric("代发工资覆盖率", fmt.pct(coverage["payroll"].sum() / total))
-        rates[2].metric("基本户覆盖率", fmt.pct(coverage["basic_account"].sum() / total))
+    if rates := prospects.coverage_rates(coverage):
+        for column, (label, rate) in zip(st.columns(3), rates.items()):
+            column.metric(label, fmt.pct(rate))
     ui.table(
         coverage,
         key="prospect_coverage",
@@ -137,13 +115,8 @@ with tabs[2]:
     ui.table(gaps, key="prospect_gaps", title=title("产品缺口客户"), columns=prospects.COLUMNS["gaps"])
 
 with tabs[3]:
-    stored = [m for m in ctx.months if m <= ctx.month]
-    if len(stored) < int(dormant_months):
-        st.info(
-            f"截至 {ctx.month} 只存储了 {len(stored)} 个月的管户明细，"
-            f"要判断连续 {int(dormant_months)} 个月无余额、无产品，需先导入更早月份的数据。",
-            icon="ℹ️",
-        )
+    if note := prospects.dormant_history_note(ctx.months, ctx.month, int(dormant_months)):
+        st.info(note, icon="ℹ️")
     st.caption(f"连续 {int(dormant_months)} 个月（含本月）没有贷款、存款、授信额度，也没有任何产品的客户：安排上门或电话激活。")
     ui.table(dormant, key="prospect_dormant", title=title("睡眠客户"), columns=prospects.COLUMNS["dormant"])
 
@@ -163,17 +136,10 @@ with tabs[4]:
         columns=prospects.COLUMNS["candidates"],
     )
 
-lists = {
-    "no_loan": ("无贷转有贷", no_loan),
-    "maturing": ("到期续贷", maturing),
-    "coverage": ("产品覆盖", coverage),
-    "gaps": ("产品缺口", gaps),
-    "dormant": ("睡眠客户", dormant),
-    "balanced": ("均衡发展", balanced),
-    "candidates": ("候选客户", candidates),
-}
-if ctx.training:
-    lists = {key: (name, masking.mask_frame(frame)) for key, (name, frame) in lists.items()}
+# Every list comes from ctx.run, masked there in training mode: the workbook needs no masking of its own.
+frames = {"no_loan": no_loan, "maturing": maturing, "coverage": coverage, "gaps": gaps, "dormant": dormant}
+frames |= {"balanced": balanced, "candidates": candidates}
+lists = {key: (prospects.LIST_TITLES[key], frame) for key, frame in frames.items()}
 st.download_button(
     "下载全部清单（Excel，每张清单一个工作表）",
     data=lambda: prospects.workbook(lists, ctx.month, scope),

@@ -144,6 +144,10 @@ class LineSummary:
         """The summary row of one kind as a dict."""
         return self.rows.set_index("kind").loc[kind].to_dict()
 
+    def no_previous_at_all(self, by_branch: pd.DataFrame) -> bool:
+        """Whether no sub-branch in scope has the previous month (no changes, increases or alerts at all)."""
+        return len(self.missing_prev) == len(by_branch)
+
 
 def line_summary(by_branch: pd.DataFrame) -> LineSummary:
     """Sum ``deposit_by_branch`` rows to one row per kind with share and 环比 / 较年初 / 同比 changes."""
@@ -467,3 +471,318 @@ def deviation_summary(deviation: pd.DataFrame, by: str = "branch", threshold: fl
             }
         )
     return pd.DataFrame(rows)
+
+
+# ---- What the deposit page shows: its texts, column specs and list views ----------------------
+
+_THRESHOLDS = (
+    ("visit_threshold_manager", "客户经理上门"),
+    ("visit_threshold_lead", "至少团队负责人上门"),
+    ("visit_threshold_vp", "分管行长上门"),
+)
+
+
+def in_scope(by_branch: pd.DataFrame, branch: str | None) -> pd.DataFrame:
+    """``deposit_by_branch`` rows of the sidebar's sub-branch (all rows for the whole line)."""
+    return by_branch[by_branch["branch"] == branch] if branch else by_branch
+
+
+def largest_first(mix: pd.DataFrame) -> pd.DataFrame:
+    """``deposit_mix`` managers by total deposits, largest first (ties by manager id)."""
+    return mix.sort_values(["dep_total", "manager_id"], ascending=[False, True])
+
+
+def manager_names(mix: pd.DataFrame) -> dict[str, str]:
+    """Manager id → name ('' when the roster has none) for a picker's labels."""
+    return dict(zip(mix["manager_id"], mix["manager_name"].fillna("")))
+
+
+def lagging_managers(cadence: pd.DataFrame) -> pd.DataFrame:
+    """``deposit_visit_cadence`` managers with a non-credit customer not visited both ways."""
+    return cadence[cadence["non_credit_customers"] > cadence["both_visited"]]
+
+
+def failing_managers(summary: pd.DataFrame) -> pd.DataFrame:
+    """``deposit_settlement_summary`` managers with a customer short of the settlement rule."""
+    return summary[summary["not_compliant"] > 0]
+
+
+def flagged_managers(deviation: pd.DataFrame) -> pd.DataFrame:
+    """``deposit_deviation_summary`` managers with a customer over the deviation threshold."""
+    return deviation[deviation["flagged_customers"] > 0]
+
+
+def threshold_text() -> str:
+    """The visit rule of table 8 as the settings have it: ``超过 50 万元须客户经理上门、…``."""
+    return "、".join(
+        f"超过 {fmt.wan(settings.get(name)).removesuffix('.00')} 万元须{role}" for name, role in _THRESHOLDS
+    )
+
+
+def explain_text() -> str:
+    """The page's "如何看本页" panel: the four kinds and their target customers, and the page's rules."""
+    return (
+        "条线存款分为四类，各有目标客户（种子001表6）：\n\n"
+        + "\n".join(f"- **{label}**：{TABLE6[kind][0]}；配套产品：{TABLE6[kind][1]}" for kind, label in KINDS)
+        + "\n\n本页的规则：\n"
+        "- 环比 = 本月 − 上月，较年初 = 本月 − 上年12月，同比 = 本月 − 上年同月；红色为增加、绿色为减少。"
+        "金额：全条线合计以亿元、支行与客户经理以万元显示。\n"
+        f"- 拜访预警（表8）：客户时点存款新增 = 本月四类存款合计 − 上月（新客户从 0 起算），{threshold_text()}；"
+        "只认同月对该客户的上门拜访，较高岗位的拜访满足较低岗位的要求。\n"
+        "- 结算要求（表7）：授信客户贷款占比≥50% 须为主结算行（结算量占比≥50%），其余结算量占比不低于贷款占比。\n"
+        "- 存款偏离度 =（月末余额 − 月日均）÷ 月日均：正数表示月末冲高，"
+        f"绝对值超过 {fmt.pct(settings.get('deviation_threshold'))} 预警。"
+    )
+
+
+@dataclass(frozen=True)
+class Card:
+    """One metric card of the summary row: label, value, the 环比 change and a small HTML line (share, 较年初, 同比)."""
+
+    label: str
+    value: str
+    delta: object
+    delta_text: str
+    detail_html: str
+
+
+def cards(summary: LineSummary, line: bool) -> list[Card]:
+    """The five cards (total, then the four kinds): 亿元 for the whole line, 万元 for a sub-branch, the unit in the label."""
+    unit = "亿元" if line else "万元"
+    out = []
+    for kind in ["dep_total", *dict(KINDS)]:
+        row = summary.row(kind)
+        share = "" if kind == "dep_total" else f"占比 {fmt.pct(row['share'])}"
+        ytd = "" if row["ytd"] is None else change_html(row["ytd"], "较年初", line, unit=False)
+        yoy = "" if row["yoy"] is None else change_html(row["yoy"], "同比", line, unit=False)
+        out.append(
+            Card(
+                label=f"{KIND_LABELS[kind]}（{unit}）",
+                value=fmt.amount(row["amount"], line, unit=False),
+                delta=row["mom"],
+                delta_text=change_text(row["mom"], "环比", line, unit=False),
+                detail_html=f"<small>{'<br>'.join(p for p in (share, ytd, yoy) if p)}</small>",
+            )
+        )
+    return out
+
+
+def missing_base_caption(summary: LineSummary, branches: int) -> str | None:
+    """Which comparison bases no sub-branch in scope has stored (上年12月, 上年同月), or None."""
+    missing = []
+    if summary.missing_year_start and len(summary.missing_year_start) == branches:
+        missing.append(f"上年12月（{summary.year_start_month}），较年初变化无法计算")
+    if summary.missing_year_ago and len(summary.missing_year_ago) == branches:
+        missing.append(f"上年同月（{summary.year_ago_month}），暂无同比")
+    return "未存储" + "；".join(missing) + "。" if missing else None
+
+
+def partial_months_caption(statuses, line: bool) -> str | None:
+    """For the line's trend: the months that lack some sub-branches' books, whose totals are too small."""
+    partial = sorted(s.month for s in statuses if not s.complete)
+    if not line or not partial:
+        return None
+    return f"{'、'.join(partial)} 缺少部分支行的管户明细，这些月份的全条线合计偏小。"
+
+
+def source_rule_caption() -> str:
+    """The table 6 source rule as the settings have it."""
+    return (
+        f"规则：某类存款来自其目标客户的余额占该类存款不足 {fmt.pct(settings.get('deposit_source_main_share'), 0)}"
+        "（“以……为主”），即列为偏离表6。储蓄存款的目标客户为线上授信客户及各类代发工资客户。"
+    )
+
+
+def deviation_caption() -> str:
+    """How the deviation is computed and when it is flagged."""
+    return (
+        f"偏离度 =（月末四类存款合计 − 月日均存款）÷ 月日均存款；绝对值超过 {fmt.pct(settings.get('deviation_threshold'))} "
+        "标为“⚠️ 超线”。只统计提供了月日均存款的客户。"
+    )
+
+
+def manager_options(managers: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """A list's managers (ids, each once though listed under two sub-branches) and their labels ``name（id，支行）``."""
+    ids = list(dict.fromkeys(m for m in managers["manager_id"].tolist() if m is not None))
+    labels = {
+        mid: f"{name or mid}（{mid}，{branch}）"
+        for mid, name, branch in zip(managers["manager_id"], managers["manager_name"], managers["branch"])
+    }
+    return ids, labels
+
+
+def cadence_view(short: pd.DataFrame) -> pd.DataFrame:
+    """``deposit_cadence_customers`` with ✅/❌ marks for the phone and on-site visits."""
+    return short.assign(
+        phone_mark=short["phone_visited"].map(lambda v: "✅" if v else "❌"),
+        onsite_mark=short["onsite_visited"].map(lambda v: "✅" if v else "❌"),
+    )
+
+
+def cadence_short_total(cadence: pd.DataFrame) -> int:
+    """Non-credit customers in scope not visited both ways this month."""
+    return int((cadence["non_credit_customers"] - cadence["both_visited"]).sum())
+
+
+def failing(compliance: pd.DataFrame) -> pd.DataFrame:
+    """The customers of ``deposit_settlement_compliance`` whose settlement falls short."""
+    return compliance[~compliance["compliant"].astype(bool)]
+
+
+def flagged(deviation: pd.DataFrame) -> pd.DataFrame:
+    """The customers of ``deposit_deviation`` over the deviation threshold."""
+    return deviation[deviation["flagged"].astype(bool)]
+
+
+def deviation_view(deviation: pd.DataFrame, by: str) -> pd.DataFrame:
+    """:func:`deviation_summary` with the ``⚠️ 超线`` mark a table shows."""
+    summary = deviation_summary(deviation, by)
+    summary["flag_mark"] = summary["flagged"].map(lambda v: "⚠️ 超线" if v else "")
+    return summary
+
+
+
+
+def kind_columns(kind: str = "wan") -> dict[str, tuple[str, str]]:
+    """The four kinds as table columns in ``kind`` (``wan`` or ``yi``)."""
+    return {k: (label, kind) for k, label in KINDS}
+
+
+TOTAL_COLUMNS = {"dep_total": ("存款合计", "wan")}
+CHANGE_COLUMNS = {"dep_total_mom": ("环比变化", "wan"), "dep_total_ytd": ("较年初变化", "wan")}
+SHARE_COLUMNS = {f"{kind}_share": (f"{label}占比", "pct") for kind, label in KINDS}
+BRANCH_COLUMNS = {
+    "branch": ("支行", "text"),
+    **TOTAL_COLUMNS,
+    **CHANGE_COLUMNS,
+    "dep_total_yoy": ("同比变化", "wan"),
+    **kind_columns(),
+    **SHARE_COLUMNS,
+}
+# The total and its changes first (on a laptop the later columns scroll out of view), then
+# the kinds with their changes beside them.
+MANAGER_COLUMNS = {
+    "manager_name": ("客户经理", "text"),
+    **TOTAL_COLUMNS,
+    **CHANGE_COLUMNS,
+    **{
+        col: spec
+        for kind, label in KINDS
+        for col, spec in ((kind, (label, "wan")), (f"{kind}_mom", (f"{label}环比", "wan")))
+    },
+    "manager_id": ("客户经理编号", "text"),
+}
+CUSTOMER_COLUMNS = {
+    "customer_id": ("客户号", "text"),
+    "customer_name": ("客户名称", "text"),
+    "segment": ("管户类型", "text"),
+    **TOTAL_COLUMNS,
+    "dep_total_mom": ("环比变化", "wan"),
+    "dep_total_ytd": ("较年初变化", "wan"),
+    **kind_columns(),
+}
+
+
+def trend_columns(unit: str) -> dict[str, tuple[str, str]]:
+    """The trend table's columns, amounts in ``unit`` (``yi`` for the line, ``wan`` for a sub-branch)."""
+    return {"month": ("数据月份", "text"), "dep_total": ("存款合计", unit), **kind_columns(unit)}
+
+
+def source_check_columns(unit: str) -> dict[str, tuple[str, str]]:
+    """The table 6 check's columns; the scope's balance of each kind in the cards' unit."""
+    return {
+        "label": ("存款类别", "text"),
+        "status": ("对照", "text"),
+        "target_share": ("来自目标客户的占比", "pct"),
+        "target_group": ("目标客户（按此计入）", "text"),
+        "amount": ("余额", unit),
+        "target_amount": ("来自目标客户", unit),
+        "table6": ("表6原文", "text"),
+    }
+
+
+SEGMENT_COLUMNS = {
+    "segment": ("管户类型", "text"),
+    "customers": ("客户数", "count"),
+    **kind_columns(),
+    **TOTAL_COLUMNS,
+    **{f"{kind}_share": (f"占全部{label}", "pct") for kind, label in KINDS},
+    "payroll_customers": ("代发工资客户数", "count"),
+}
+SOURCE_BY_BRANCH_COLUMNS = {
+    "branch": ("支行", "text"),
+    "label": ("存款类别", "text"),
+    "target_group": ("目标客户", "text"),
+    "amount": ("余额", "wan"),
+    "target_share": ("目标客户占比", "pct"),
+}
+MOVER_COLUMNS = {
+    "rank": ("排名", "count"),
+    "customer_name": ("客户名称", "text"),
+    "change": ("变化", "wan"),
+    "prev_total": ("上月存款", "wan"),
+    "dep_total": ("本月存款", "wan"),
+    "manager_name": ("客户经理", "text"),
+    "branch": ("支行", "text"),
+    "status": ("说明", "text"),
+}
+ALERT_COLUMNS = {
+    "visited_mark": ("是否已上门", "text"),
+    "required_role": ("须上门岗位", "text"),
+    "customer_name": ("客户名称", "text"),
+    "deposit_increase": ("时点存款新增", "wan"),
+    "manager_name": ("客户经理", "text"),
+    "branch": ("支行", "text"),
+    "best_visit_role": ("本月上门最高岗位", "text"),
+    "last_onsite_date": ("最近上门日期", "date"),
+    "prev_total": ("上月存款", "wan"),
+    "dep_total": ("本月存款", "wan"),
+    "customer_id": ("客户号", "text"),
+}
+CADENCE_COLUMNS = {
+    "manager_name": ("客户经理", "text"),
+    "branch": ("支行", "text"),
+    "non_credit_customers": ("非授信客户数", "count"),
+    "not_visited": ("电话、上门均无", "count"),
+    "missing_phone": ("缺电话拜访", "count"),
+    "missing_onsite": ("缺上门拜访", "count"),
+    "both_visited": ("均已拜访", "count"),
+}
+CADENCE_CUSTOMER_COLUMNS = {
+    "customer_name": ("客户名称", "text"),
+    "manager_name": ("客户经理", "text"),
+    "branch": ("支行", "text"),
+    "dep_total": ("存款", "wan"),
+    "phone_mark": ("电话拜访", "text"),
+    "onsite_mark": ("上门拜访", "text"),
+    "last_visit_date": ("最近拜访日期", "date"),
+}
+COMPLIANCE_COLUMNS = {
+    "customer_name": ("客户名称", "text"),
+    "manager_name": ("客户经理", "text"),
+    "branch": ("支行", "text"),
+    "segment": ("管户类型", "text"),
+    "loans": ("贷款余额", "wan"),
+    "loan_share": ("贷款占比", "pct"),
+    "settle_share": ("结算量占比", "pct"),
+    "required_share": ("应达结算量占比", "pct"),
+    "shortfall": ("差距", "pct"),
+    "rule": ("适用要求", "text"),
+}
+DEVIATION_COLUMNS = {
+    "customers": ("客户数", "count"),
+    "dep_total": ("月末存款", "wan"),
+    "dep_avg": ("月日均存款", "wan"),
+    "deviation": ("偏离度", "pct"),
+    "flag_mark": ("预警", "text"),
+    "flagged_customers": ("超线客户数", "count"),
+}
+DEVIATION_CUSTOMER_COLUMNS = {
+    "customer_name": ("客户名称", "text"),
+    "manager_name": ("客户经理", "text"),
+    "branch": ("支行", "text"),
+    "dep_total": ("月末存款", "wan"),
+    "dep_avg": ("月日均存款", "wan"),
+    "deviation_amount": ("偏离额", "wan"),
+    "deviation": ("偏离度", "pct"),
+}

@@ -198,14 +198,18 @@ def _write_sheet(ws, title: str, df: pd.DataFrame, columns: dict | None) -> None
         ws.auto_filter.ref = f"A2:{get_column_letter(len(spec))}{len(df) + 2}"
 
 
-def sheets_to_xlsx(sheets) -> bytes:
-    """A workbook with one sheet per ``(sheet_name, title, df, columns)``, as bytes."""
+def sheets_to_xlsx(sheets, mask: bool = False) -> bytes:
+    """A workbook with one sheet per ``(sheet_name, title, df, columns)``, as bytes.
+
+    ``mask``: run :func:`masking.mask_frame` on each sheet first (training mode) — for
+    workbooks built from the database directly; frames from a page's ``ctx.run`` come masked.
+    """
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
     for sheet_name, title, df, columns in sheets:
         ws = wb.create_sheet(_safe_sheet_name(sheet_name, taken))
-        _write_sheet(ws, title, df, columns)
+        _write_sheet(ws, title, _masked(df, mask), columns)
     if not wb.sheetnames:
         wb.create_sheet("数据")
     buffer = io.BytesIO()
@@ -230,9 +234,9 @@ def to_xlsx(
 ) -> bytes:
     """One DataFrame as an xlsx file (bytes): title row, Chinese headers with units, typed cells.
 
-    ``mask``: run :func:`masking.mask_frame` first (training mode).
+    ``mask``: run :func:`masking.mask_frame` first (training mode; see :func:`sheets_to_xlsx`).
     """
-    return sheets_to_xlsx([(sheet_name, title, _masked(df, mask), columns)])
+    return sheets_to_xlsx([(sheet_name, title, df, columns)], mask=mask)
 
 
 def to_csv(df: pd.DataFrame, columns: dict | None = None, mask: bool = False) -> bytes:

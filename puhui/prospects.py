@@ -5,7 +5,8 @@ defaults from settings and build the balanced-growth list out of the others.
 
 ``source`` is either a DuckDB connection or a page's ``ctx.run`` (a callable
 ``run(name, **params)``): with ``ctx.run`` the lists come through the page's cache and
-are already masked in training mode, and so is every frame built from them.
+are already masked in training mode, and so is every frame built from them (the page and
+its workbook mask nothing again).
 
 The lists:
 
@@ -27,11 +28,12 @@ The lists:
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import duckdb
 import pandas as pd
 
-from . import export, queries, scorecard, settings
+from . import export, fmt, queries, scorecard, settings
 
 Runner = Callable[..., pd.DataFrame]
 
@@ -552,3 +554,75 @@ def workbook(lists: dict[str, tuple[str, pd.DataFrame]], month: str, filters: di
         for key, (title, frame) in lists.items()
     ]
     return export.sheets_to_xlsx(sheets)
+
+
+# ---- What the prospects page shows (存量客户深挖) ------------------------------------------------
+
+LIST_TITLES: dict[str, str] = {
+    "no_loan": "无贷转有贷",
+    "maturing": "到期续贷",
+    "coverage": "产品覆盖",
+    "gaps": "产品缺口",
+    "dormant": "睡眠客户",
+    "balanced": "均衡发展",
+    "candidates": "候选客户",
+}
+
+
+def explain_text() -> str:
+    """The page's "如何看本页" panel: where the lists come from and the 25/30/50 structure they serve."""
+    return (
+        "先从已有客户里找机会：非授信客户中存款多、代发工资或开了基本户的，是贷款潜客（**无贷转有贷**）；"
+        "即将到期的贷款是续贷和留住存款的时机；“**三小一卡**”（票据贴现、国际结算、现金管理、信用卡）"
+        "加代发工资、基本户衡量产品覆盖，客户画像显示需要而未开通的列为缺口；连续多月无余额、无产品的客户要激活。"
+        f"客户经理管户按 **{settings.get('target_offline')} 线下授信 + {settings.get('target_online')} 线上授信 + "
+        f"{settings.get('target_non_credit')} 非授信** 均衡发展，缺哪类就从这些名单里补（拾遗补缺）。"
+    )
+
+
+def manager_labels(managers_frame: pd.DataFrame, branch: str | None) -> dict[str, str]:
+    """The manager filter's options: id → ``name（id · 支行）`` (the sub-branch left out when one is chosen)."""
+    return {
+        row.manager_id: f"{row.manager_name or row.manager_id}（{row.manager_id}"
+        + ("" if branch else f" · {row.branch}")
+        + "）"
+        for row in managers_frame.itertuples()
+    }
+
+
+def yuan_from_wan(wan: float) -> int:
+    """A threshold typed in 万元 (a float from a number input) as whole yuan, without float drift."""
+    return int((Decimal(str(wan)) * fmt.WAN).to_integral_value())
+
+
+def coverage_rates(coverage_frame: pd.DataFrame) -> dict[str, float] | None:
+    """The scope's 三小一卡, payroll and basic-account coverage (share of customers), None without customers."""
+    total = coverage_frame["customers"].sum()
+    if not total:
+        return None
+    return {
+        "三小一卡覆盖率": coverage_frame["sanxiao_yika"].sum() / total,
+        "代发工资覆盖率": coverage_frame["payroll"].sum() / total,
+        "基本户覆盖率": coverage_frame["basic_account"].sum() / total,
+    }
+
+
+def dormant_history_note(months: list[str], month: str, window: int) -> str | None:
+    """Why the dormant list cannot be complete: fewer stored months up to ``month`` than the window (None when enough)."""
+    stored = [m for m in months if m <= month]
+    if len(stored) >= window:
+        return None
+    return (
+        f"截至 {month} 只存储了 {len(stored)} 个月的管户明细，"
+        f"要判断连续 {window} 个月无余额、无产品，需先导入更早月份的数据。"
+    )
+
+
+def cut_caption(totals: dict[str, int], limit: int | None, per_manager: int | None) -> str | None:
+    """Why the lists without a chosen manager show only their first rows (None when none is cut)."""
+    if limit is None or not any(total > limit for total in totals.values()):
+        return None
+    return (
+        f"未选客户经理时，每张清单列出前 {limit:,} 户（户数为全部）；均衡发展每位客户经理每类列出前 "
+        f"{per_manager:,} 户候选客户。选择客户经理可查看并下载其完整清单。"
+    )

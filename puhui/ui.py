@@ -4,9 +4,15 @@ Every page (``app.py`` and ``pages/*.py``) starts with ``ctx = ui.setup("标题"
 Because each page sets itself up, a link to any page opened as the first request on a
 fresh server shows the same app (sidebar, navigation, filters) as a click does.
 
+A page gets its data from ``ctx.run(name, **params)`` (cached per database file and data
+version). Training mode masks personal data there, once, on the data path: every frame,
+figure, option label and download built from ``ctx.run`` is masked already. The few frames
+that do not come from a query (the upload page's preview and ingest log) go through
+``ctx.mask`` / ``ctx.mask_text``, which apply the same rules; nothing else masks.
+
 The module also holds the small display helpers the pages share: ``explain`` (the
-"如何看本页" panel), ``table`` (Chinese headers, amounts in 万元, xlsx download) and
-``metric_change`` (red up / green down). It holds no page-specific logic.
+"如何看本页" panel), ``table`` (Chinese headers, amounts in 万元, xlsx download),
+``notices`` and ``metric_change`` (red up / green down). It holds no page-specific logic.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from streamlit.elements import exception as _st_exception
 from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import contract, export, fmt, queries, settings, store
+from . import export, fmt, masking, queries, settings, store
 
 APP_NAME = "普惠网格经营驾驶舱"
 ALL_BRANCHES = "全部支行"
@@ -139,19 +145,9 @@ def _data_state(con: duckdb.DuckDBPyConnection) -> tuple[tuple[int, int], object
 
 
 def _mask(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mask personal columns (training mode) with the masking module, or a blunt fallback."""
-    try:
-        from . import masking
-    except ImportError:
-        masking = None
-    if masking is not None:
-        return masking.mask_frame(frame)
-    personal = {c.name for t in contract.TABLES.values() for c in t.columns if c.personal}
-    masked = frame.copy()
-    for col in masked.columns:
-        if col in personal:
-            masked[col] = masked[col].map(lambda v: v if v is None or pd.isna(v) else str(v)[:1] + "**")
-    return masked
+    # The one place the app masks a frame for training mode: ctx.run's cache and
+    # Context.mask (frames that do not come from a query) both call it.
+    return masking.mask_frame(frame)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -259,11 +255,27 @@ class Context:
         return queries.resolve(query, params, month=self.month)
 
     def run(self, name: str, **params) -> pd.DataFrame:
-        """Run query ``name`` through the cache; personal columns come back masked in training mode."""
+        """Run query ``name`` through the cache; personal columns come back masked in training mode.
+
+        This is where the app masks personal data: every frame, figure, option label and
+        download built from ``ctx.run`` is masked already, and nothing downstream masks again.
+        """
         values = self.params(name, **params)
         key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(values.items()))
         cached = _cached_masked if self.training else _cached_query
         return cached(str(self.db_path), self.version, name, queries.get(name).sql, key, self.con)
+
+    def mask(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` as training mode shows it, for the few frames that do not come from :meth:`run`.
+
+        The upload page's frames come from the files being uploaded and the ingest log,
+        not from a query; they are masked here, with the same rules as :meth:`run`.
+        """
+        return _mask(frame) if self.training else frame
+
+    def mask_text(self, text: str) -> str:
+        """``text`` with ID, phone and card numbers masked in training mode (file names and messages may carry them)."""
+        return masking.mask_text(text) if self.training else text
 
 
 def _training_forced() -> bool:
@@ -353,50 +365,82 @@ def _navigation(link_params: dict[str, str]) -> None:
             pass
 
 
-def setup(title: str, icon: str, needs_data: bool = True) -> Context:
-    """Set up a page: page config, database (demo on first start), sidebar, filters, demo banner.
+@dataclass
+class _Filters:
+    """The filters in force on this run, and the warnings a link's unknown values give."""
 
-    ``needs_data=False`` lets a page (the upload page) run on an empty database; other
-    pages stop with a pointer to the upload page when no month is stored.
-    """
-    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+    month: str | None
+    branch: str | None
+    training: bool
+    forced: bool
+    training_default: bool
+    warnings: list[str]
+
+    @property
+    def training_param(self) -> str | None:
+        """The ``training`` query parameter: only a departure from the default goes into the URL."""
+        return _training_param(self.training, self.training_default)
+
+    def query_params(self) -> dict[str, str | None]:
+        """The filters as query parameters (None: not in the URL)."""
+        return {QP_MONTH: self.month, QP_BRANCH: self.branch, QP_TRAINING: self.training_param}
+
+
+def _open_database() -> Context:
+    """The database (built on a first start), its data state, months and sub-branches; no filters yet."""
     path = db_path()
     _ensure_database(path)
     con = _connection(str(path)).cursor()
     version, last_ingest, demo = _data_state(con)
     statuses = _month_status(str(path), version, con)
-    months = [s.month for s in statuses]
-    branches = _branches(str(path), version, con)
-    state, warnings, bad_month = _resolve_filters(months, branches)
+    return Context(
+        con=con,
+        db_path=path,
+        month=None,
+        branch=None,
+        training=False,
+        months=[s.month for s in statuses],
+        branches=_branches(str(path), version, con),
+        demo=demo,
+        version=version,
+        last_ingest=last_ingest,
+        statuses=statuses,
+    )
 
+
+def _choose_filters(ctx: Context) -> _Filters:
+    """The month, sub-branch and training mode in force: link, session, settings and environment, in that order."""
+    state, warnings, bad_month = _resolve_filters(ctx.months, ctx.branches)
     forced = _training_forced()
     training_default = bool(settings.get("training_mode"))
     training = True if forced else (training_default if state["training"] is None else state["training"])
     branch = state["branch"]
     # Unless one was chosen, the newest month that is complete for the scope: a month that
     # 2 of 10 sub-branches have uploaded is not what the line or the other 8 open on.
-    month = state["month"] or store.newest_complete_month(statuses, branch)
+    month = state["month"] or store.newest_complete_month(ctx.statuses, branch)
     if bad_month is not None and month is not None:
-        which = "最新月份" if month == months[0] else "最新的完整月份"
+        which = "最新月份" if month == ctx.months[0] else "最新的完整月份"
         warnings.insert(0, f"链接中的数据月份“{bad_month}”不在数据库中，已改为{which} {month}。")
+    return _Filters(month, branch, training, forced, training_default, warnings)
 
+
+def _sidebar(ctx: Context, filters: _Filters) -> None:
+    """The sidebar: navigation (links carry the filters), month, sub-branch, training mode, data source."""
     # Widget values come from the session's filters each run, so they survive a page
     # switch (Streamlit gives widgets on different pages different identities).
-    st.session_state[KEY_MONTH] = month
-    st.session_state[KEY_BRANCH] = branch or ALL_BRANCHES
-    st.session_state[KEY_TRAINING] = training
-
-    link_params = {QP_MONTH: month, QP_BRANCH: branch, QP_TRAINING: _training_param(training, training_default)}
-    link_params = {k: v for k, v in link_params.items() if v is not None}
+    st.session_state[KEY_MONTH] = filters.month
+    st.session_state[KEY_BRANCH] = filters.branch or ALL_BRANCHES
+    st.session_state[KEY_TRAINING] = filters.training
+    link_params = {k: v for k, v in filters.query_params().items() if v is not None}
     with st.sidebar:
         st.markdown(f"**{APP_NAME}**")
         _navigation(link_params)
         st.divider()
-        if months:
-            labels = {s.month: month_option(s, branch) for s in statuses}
+        if ctx.months:
+            labels = {s.month: month_option(s, filters.branch) for s in ctx.statuses}
             st.selectbox(
                 "数据月份",
-                months,
+                ctx.months,
                 key=KEY_MONTH,
                 format_func=lambda m: labels.get(m, m),
                 on_change=_remember(KEY_MONTH, "month"),
@@ -406,39 +450,33 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
             st.caption("数据月份：尚无数据")
         st.selectbox(
             "支行",
-            [ALL_BRANCHES, *branches],
+            [ALL_BRANCHES, *ctx.branches],
             key=KEY_BRANCH,
             on_change=_remember(KEY_BRANCH, "branch"),
         )
         st.toggle(
             "培训演示模式",
             key=KEY_TRAINING,
-            disabled=forced,
+            disabled=filters.forced,
             on_change=_remember(KEY_TRAINING, "training"),
             help="开启后，客户名称、联系电话、证件号码等个人信息脱敏显示，适合课堂投屏。",
         )
-        if forced:
+        if filters.forced:
             st.caption("本服务器已设置 PUHUI_TRAINING_MODE=1，培训演示模式始终开启。")
         st.divider()
-        st.caption(f"数据来源：{path.name}")
-        if last_ingest is not None:
-            st.caption(f"最近导入：{pd.Timestamp(last_ingest):%Y-%m-%d %H:%M}")
+        st.caption(f"数据来源：{ctx.db_path.name}")
+        if ctx.last_ingest is not None:
+            st.caption(f"最近导入：{pd.Timestamp(ctx.last_ingest):%Y-%m-%d %H:%M}")
         else:
-            st.caption("最近导入：无" + ("（演示数据）" if demo else ""))
+            st.caption("最近导入：无" + ("（演示数据）" if ctx.demo else ""))
 
-    st.session_state[_TRAINING_NOW] = training
-    st.session_state[_DOWNLOAD_SCOPE] = (month, branch)
-    _write_query_params(
-        {
-            QP_MONTH: month,
-            QP_BRANCH: branch,
-            QP_TRAINING: _training_param(training, training_default),
-        }
-    )
+
+def _banners(ctx: Context, warnings: list[str]) -> None:
+    """Above the page: a link's warnings, the demo banner, the training-mode note."""
     for warning in warnings:
         st.warning(warning, icon="⚠️")
-    if demo:
-        if store.real_ingests(con):
+    if ctx.demo:
+        if store.real_ingests(ctx.con):
             st.warning(
                 "数据库中演示数据与已导入的本行数据并存，合计数会把两者相加。"
                 "请在“数据导入”页清空演示数据。",
@@ -450,31 +488,39 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
                 "请在“数据导入”页上传本行月度报表。",
                 icon="🧪",
             )
-    if training:
+    if ctx.training:
         st.caption("🎓 培训演示模式：个人信息已脱敏显示。")
 
-    ctx = Context(
-        con=con,
-        db_path=path,
-        month=month,
-        branch=branch,
-        training=training,
-        months=months,
-        branches=branches,
-        demo=demo,
-        version=version,
-        last_ingest=last_ingest,
-        statuses=statuses,
-    )
-    if needs_data and not months:
-        st.info("数据库中还没有管户明细数据。请先在“数据导入”页上传月度报表。", icon="📥")
-        if _page_exists(UPLOAD_PAGE):
-            try:
-                st.page_link(UPLOAD_PAGE, label="前往数据导入", icon="📥")
-            except StreamlitAPIException:
-                pass
-        st.stop()
-    if months:
+
+def _stop_without_data() -> None:
+    """Stop a page that needs data on an empty database, with a pointer to the upload page."""
+    st.info("数据库中还没有管户明细数据。请先在“数据导入”页上传月度报表。", icon="📥")
+    if _page_exists(UPLOAD_PAGE):
+        try:
+            st.page_link(UPLOAD_PAGE, label="前往数据导入", icon="📥")
+        except StreamlitAPIException:
+            pass
+    st.stop()
+
+
+def setup(title: str, icon: str, needs_data: bool = True) -> Context:
+    """Set up a page: page config, database (demo on first start), sidebar, filters, demo banner.
+
+    ``needs_data=False`` lets a page (the upload page) run on an empty database; other
+    pages stop with a pointer to the upload page when no month is stored.
+    """
+    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+    ctx = _open_database()
+    filters = _choose_filters(ctx)
+    ctx.month, ctx.branch, ctx.training = filters.month, filters.branch, filters.training
+    _sidebar(ctx, filters)
+    st.session_state[_TRAINING_NOW] = ctx.training
+    st.session_state[_DOWNLOAD_SCOPE] = (ctx.month, ctx.branch)
+    _write_query_params(filters.query_params())
+    _banners(ctx, filters.warnings)
+    if needs_data and not ctx.months:
+        _stop_without_data()
+    if ctx.months:
         _month_notice(ctx, stop=needs_data, title=f"{icon} {title}")
     return ctx
 
@@ -543,6 +589,16 @@ def _training_param(training: bool, default: bool) -> str | None:
     if training == default:
         return "1" if training else None
     return "1" if training else "0"
+
+
+_NOTICE = {"success": (st.success, "✅"), "warning": (st.warning, "⚠️"), "info": (st.info, "ℹ️"), "error": (st.error, "🚫")}
+
+
+def notices(messages: list[tuple[str, str]], success_icon: str = "✅") -> None:
+    """Show ``(kind, text)`` messages (kind ``success``, ``warning``, ``info`` or ``error``), each with its kind's icon."""
+    for kind, text in messages:
+        show, icon = _NOTICE[kind]
+        show(text, icon=success_icon if kind == "success" else icon)
 
 
 def explain(text: str, title: str = "如何看本页") -> None:
@@ -650,7 +706,8 @@ def table(
     ``columns`` maps a column to ``(中文表头, kind)``, kind one of ``wan`` (yuan shown in
     万元), ``yi`` (亿元), ``count``, ``pct`` (a 0–1 ratio), ``number`` (a plain number in the
     unit its header names, e.g. ``较序时（百分点）``), ``text``, ``date``; only those columns
-    are shown, in that order. Personal columns are masked in training mode.
+    are shown, in that order. The table does not mask: in training mode ``frame`` comes
+    masked from :meth:`Context.run` (or :meth:`Context.mask`).
 
     The download is named after ``name`` (else the title without its bracketed explanation),
     the month and the scope (``客户经理存款构成_2026-10_城关支行.xlsx``); its title row also
@@ -659,8 +716,6 @@ def table(
     columns = columns or {}
     if download and not (name or title):
         raise ValueError(f"表格 {key} 可下载，须有中文标题或下载名称")
-    if st.session_state.get(_TRAINING_NOW):
-        frame = _mask(frame)
     if title:
         st.markdown(f"**{title}**")
     limit = settings.get("table_max_rows")

@@ -139,6 +139,15 @@ def test_masked_export():
     assert [sheet["A3"].value, sheet["B3"].value] == ["张*", "138****5678"]
 
 
+def test_masked_workbook_masks_every_sheet_and_only_when_asked():
+    frame = pd.DataFrame({"customer_name": ["张三"], "phone": ["13812345678"]})
+    sheets = [("甲", "t", frame, None), ("乙", "t", frame, None)]
+    masked = openpyxl.load_workbook(io.BytesIO(export.sheets_to_xlsx(sheets, mask=True)))
+    assert [[ws["A3"].value, ws["B3"].value] for ws in masked.worksheets] == [["张*", "138****5678"]] * 2
+    plain = openpyxl.load_workbook(io.BytesIO(export.sheets_to_xlsx(sheets)))
+    assert [[ws["A3"].value, ws["B3"].value] for ws in plain.worksheets] == [["张三", "13812345678"]] * 2
+
+
 def test_csv_bom_guard_and_numbers(frame):
     data = export.to_csv(frame, COLUMNS)
     assert data.startswith(b"\xef\xbb\xbf")

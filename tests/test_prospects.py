@@ -355,6 +355,7 @@ def page_db(tmp_path, monkeypatch):
     path = tmp_path / "page.duckdb"
     connection = store.connect(path)
     fill(connection)
+    store.refresh_coverage(connection)  # rows written directly: the months the app offers come from coverage
     connection.close()
     monkeypatch.setenv("PUHUI_DB", str(path))
     monkeypatch.delenv("PUHUI_TRAINING_MODE", raising=False)

@@ -37,7 +37,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import element_tree as et
 from streamlit.testing.v1.errors import AppTestError
 
-from puhui import cli, deposits, fmt, masking, periods, ui
+from puhui import cli, deposits, fmt, masking, periods, store, ui
 
 PAGES = [rel for rel, _, _ in ui.PAGES]
 # Pages that show customers (names, phones) once their widgets are used.
@@ -458,7 +458,8 @@ def test_upload_problems_are_masked_in_training_mode(
     assert preview and len(preview[0]) == 1
     texts = page_texts(at)
     download, files = download_texts(downloads)
-    assert any(f.startswith("导入问题清单_") and f.endswith(".xlsx") for f in files), files
+    # Named with the month and scope of the page (the upload page's month is the newest stored).
+    assert any(f.startswith("导入问题清单_") and f.endswith("_全条线.xlsx") for f in files), files
     if not training:
         for raw in [*RAW_VALUES, known]:
             assert raw in messages
@@ -554,3 +555,40 @@ def test_cli_query_output_is_masked_in_training_mode(
             assert isinstance(rows[0]["loans"], (int, float))  # numbers stay numbers
     else:
         assert any(f.startswith("客户名称") for f in found)
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["off", "on"])
+def test_upload_page_masks_what_a_stored_batch_shows(training, tmp_path, monkeypatch):
+    """A file name carrying a mobile number, stored and then listed: the success message, the
+    batch's slots, the ingest log and the undo picker show it masked in training mode.
+
+    None of these frames comes from ``ctx.run``: the page masks them with ``ctx.mask`` /
+    ``ctx.mask_text``, and ``ui.table`` no longer masks on its own, so this guards the page.
+    """
+    from test_upload_semantics import customers_book
+
+    db = tmp_path / "names.duckdb"
+    store.connect(db).close()
+    monkeypatch.setenv("PUHUI_DB", str(db))
+    monkeypatch.delenv("PUHUI_TRAINING_MODE", raising=False)
+    if training:
+        monkeypatch.setenv("PUHUI_TRAINING_MODE", "1")
+    name = "城东支行_经办13812345678_2026年11月_管户明细.xlsx"
+    at = start("pages/upload.py")
+    at.file_uploader[0].set_value((name, customers_book("2026-11", ["C1", "C2"], branch="城东支行"), XLSX)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="upload_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已导入管户明细 2026-11" in s.value for s in at.success)
+    tables = [d.value for d in at.dataframe]
+    assert any("来源文件" in t.columns for t in tables)  # the batch's slots
+    assert any("file_name" in t.columns for t in tables)  # the ingest log
+    texts = page_texts(at)
+    shown = [t for t in texts if "经办" in t]
+    assert shown, "the file name is shown in the messages and tables"
+    if not training:
+        assert any("13812345678" in t for t in shown)
+        return
+    assert not any("13812345678" in t for t in texts), [t for t in shown if "13812345678" in t]
+    assert any("138****5678" in t for t in shown)
+    assert len({t for t in shown if "138****5678" in t}) >= 3  # message, slots, log (and the undo picker)
