@@ -33,7 +33,8 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from . import export, fmt, queries, scorecard, settings
+from . import export, fmt, queries, settings
+from .mix import mix_params
 
 Runner = Callable[..., pd.DataFrame]
 
@@ -494,7 +495,7 @@ def balanced_growth(
     """
     run = runner(source)
     limit = int(_or_setting(limit, "prospect_candidates"))
-    mix = run("manager_mix", month=month, branch=branch, **scorecard.mix_params())
+    mix = run("manager_mix", month=month, branch=branch, **mix_params())
     if manager_id is not None:
         mix = mix[mix["manager_id"] == manager_id]
     pool = no_loan(run, month, branch, manager_id, min_deposit, per_manager=per_manager)
@@ -543,7 +544,7 @@ _SUMMARY_COLUMNS = (
 
 def managers(source, month: str, branch: str | None = None) -> pd.DataFrame:
     """Managers for the page's filter: manager_id, manager_name, branch (from ``manager_mix``)."""
-    mix = runner(source)("manager_mix", month=month, branch=branch, **scorecard.mix_params())
+    mix = runner(source)("manager_mix", month=month, branch=branch, **mix_params())
     return mix[["manager_id", "manager_name", "branch"]].drop_duplicates().reset_index(drop=True)
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import periods as phases  # the calendar moved to puhui/periods.py
+from . import periods
 from . import settings, store
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -89,8 +89,8 @@ def _whole_list_when_manager(name: str) -> Param:
     )
 
 
-def _phase(params: dict) -> phases.Phase:
-    return phases.load_calendar().phase_of(params["month"])
+def _phase(params: dict) -> periods.Phase:
+    return periods.load_calendar().phase_of(params["month"])
 
 
 def _phase_start_date(params: dict) -> str | None:
@@ -112,7 +112,7 @@ TARGETS = {
 }
 COUNT_TARGETS = {k: v for k, v in TARGETS.items() if k not in ("default_loans", "default_deposits")}
 CALENDAR = {
-    key: derived(f"阶段日历（设置 phase_months、phase_weights、phase_names）：{key}", lambda _p, key=key: phases.load_calendar().query_params()[key])
+    key: derived(f"阶段日历（设置 phase_months、phase_weights、phase_names）：{key}", lambda _p, key=key: periods.load_calendar().query_params()[key])
     for key in ("phase_names", "phase_starts", "phase_ends", "phase_weights")
 }
 PHASE_START_DATE = derived("数据月份所在阶段的第一天 YYYY-MM-DD（设置 phase_months）", _phase_start_date)
