@@ -23,7 +23,7 @@ line_scope = ctx.branch is None
 unit = "yi" if line_scope else "wan"
 LIST_TOP_N = settings.get("deposit_list_top_n")
 
-st.subheader(f"{fmt.month_label(ctx.month)} · {scope}")
+st.subheader(f"{fmt.month_label(ctx.month)} · {fmt.md(scope)}")
 for column, card in zip(st.columns(5), deposits.cards(summary, line_scope)):
     with column:
         ui.metric_change(card.label, card.value, card.delta, card.delta_text)
@@ -71,7 +71,7 @@ if not ctx.branch:
     drill_branch = st.selectbox("选择支行，查看其客户经理", breakdown["label"].tolist(), key="deposit_drill_branch")
 else:
     drill_branch = ctx.branch
-    st.caption(f"已在侧栏选择 {ctx.branch}；选择“全部支行”可比较各支行。")
+    st.caption(f"已在侧栏选择 {fmt.md(ctx.branch)}；选择“全部支行”可比较各支行。")
 
 if drill_branch:
     mix = deposits.largest_first(ctx.run("deposit_mix", branch=drill_branch))
@@ -101,7 +101,7 @@ if drill_branch:
             title = f"{who} 管户客户存款"
             ui.table(book, key="deposit_customer_table", title=title, columns=deposits.CUSTOMER_COLUMNS)
 
-st.subheader(f"四类存款走势 · {scope}")
+st.subheader(f"四类存款走势 · {fmt.md(scope)}")
 trend = deposits.trend_frame(ctx.run("deposit_trend", branch=ctx.branch))
 if len(trend) < 2:
     st.caption("只存储了一个月的数据，导入更多月份后可看走势。")

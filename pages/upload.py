@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from puhui import contract, store, templates, ui
+from puhui import contract, fmt, store, templates, ui
 from puhui import upload_view as view
 
 ctx = ui.setup("数据导入", "📥", needs_data=False)
@@ -16,11 +16,13 @@ PLAN, RESULTS, UNDONE, ROUND = "upload_plan", "upload_results", "upload_undone",
 
 st.title("📥 数据导入", anchor=False)
 ui.explain(view.EXPLAIN)
-safe = ctx.mask_text  # file names and messages may carry an ID or phone number
+# File names and messages may carry an ID or phone number (masked), and Markdown (escaped where shown as text).
+safe, say = ctx.mask_text, lambda text: fmt.md(ctx.mask_text(text))
 
 
-def changed(state: dict) -> None:
-    """After a store, undo or clear: forget cached queries, keep ``state`` (None: drop the key), rerun."""
+def changed(state: dict, action: str, **detail) -> None:
+    """After a store, undo or clear: log it, forget cached queries, keep ``state`` (None: drop the key), rerun."""
+    ui.audit(action, **detail)
     ui.clear_cache()  # every page shows the new data from its next run on
     for key, value in state.items():
         if value is None:
@@ -33,13 +35,13 @@ def changed(state: dict) -> None:
 def show_results() -> None:
     """What the last store or undo did (kept across the rerun that refreshes the sidebar)."""
     results = st.session_state.get(RESULTS, [])
-    ui.notices(view.result_messages(results, safe))
+    ui.notices(view.result_messages(results, say))
     if results and any(r.get("slots") for r in results):
         slots = ctx.mask(view.slots_frame(results))
         ui.table(slots, key="upload_stored_slots", title="本批写入（按表、月份、支行）", columns=view.SLOT_COLUMNS, download=False)
     undone = st.session_state.get(UNDONE)
     if undone:
-        ui.notices(view.undo_messages(undone, safe), success_icon="↩️")
+        ui.notices(view.undo_messages(undone, say), success_icon="↩️")
 
 
 def show_sheet(report, index: int) -> None:
@@ -47,7 +49,7 @@ def show_sheet(report, index: int) -> None:
     from puhui import ingest
 
     with st.container(border=True):
-        st.markdown(f"**📄 {safe(report.file)}** · 工作表“{report.sheet}” → 识别为 **{report.table_label}**")
+        st.markdown(f"**📄 {say(report.file)}** · 工作表“{say(report.sheet)}” → 识别为 **{report.table_label}**")
         for column, (label, value) in zip(st.columns(5), view.sheet_metrics(report)):
             column.metric(label, value)
         st.caption(view.sheet_caption(report))
@@ -123,7 +125,7 @@ if files:
         with pick_columns[i % len(pick_columns)]:
             # Keyed by the file's content and the upload round: a choice never carries over to another file.
             choice = st.selectbox(
-                f"“{safe(name)}”的数据月份",
+                f"“{say(name)}”的数据月份",
                 options,
                 key=f"upload_month_{upload_round}_{digest[:16]}",
                 help="营销活动、拜访记录按各自日期归月，目标按年度，不受此处影响。",
@@ -140,7 +142,7 @@ if files:
                 plan = ingest.analyse(payload, ctx.con, picks)
         except Exception as exc:  # an unexpected reader failure must not take the page down
             st.session_state.pop(PLAN, None)
-            st.error(f"分析文件时出错，数据库未作任何改动：{safe(str(exc))}", icon="🚫")
+            st.error(f"分析文件时出错，数据库未作任何改动：{say(str(exc))}", icon="🚫")
             st.stop()
         # The plan's clean rows live in temp tables of this cursor, so keep the cursor with it.
         cached = {"signature": signature, "digest": view.signature_digest(signature), "plan": plan, "con": ctx.con}
@@ -151,7 +153,7 @@ if files:
     for index, report in enumerate(plan.sheets):
         show_sheet(report, index)
     for note in plan.merges:
-        st.info(safe(note), icon="🧩")
+        st.info(say(note), icon="🧩")
     if len(plan.problems):
         show_problems(plan.problems, plan, cached["con"], "upload_problems")
         st.caption(view.problem_counts_text(plan.problems))
@@ -169,8 +171,8 @@ if files:
                 f"跳过这 {plan.bad_rows:,} 行错误数据，只导入正确的行", key=f"upload_skip_bad_{cached['digest']}"
             )
         for i, question in enumerate(plan.questions):
-            st.warning(view.question_text(question, safe), icon="❓")
-            if st.checkbox(safe(question.answer), key=f"upload_confirm_{cached['digest']}_{i}"):
+            st.warning(view.question_text(question, say), icon="❓")
+            if st.checkbox(say(question.answer), key=f"upload_confirm_{cached['digest']}_{i}"):
                 confirmed.add(question.key)
         if len(plan.replacements):
             shown = ctx.mask(view.replacements_frame(plan.replacements, safe))
@@ -184,14 +186,14 @@ if files:
             with st.spinner("正在写入数据库……"):
                 results = ingest.commit(plan, cached["con"], skip_bad_rows=skip_bad_rows, confirmed=confirmed)
         except ingest.IngestRefused as exc:
-            st.error(safe(str(exc)), icon="🚫")
+            st.error(say(str(exc)), icon="🚫")
             show_problems(exc.problems, plan, cached["con"], "upload_refused")
         except store.StoreBusy as exc:
             st.error(str(exc), icon="⏳")
         except Exception as exc:  # the transaction was rolled back: say so, never a traceback
-            st.error(f"写入数据库时出错，本批文件没有写入任何数据：{safe(str(exc))}", icon="🚫")
+            st.error(f"写入数据库时出错，本批文件没有写入任何数据：{say(str(exc))}", icon="🚫")
         else:
-            changed({RESULTS: results, PLAN: None, ROUND: upload_round + 1})
+            changed({RESULTS: results, PLAN: None, ROUND: upload_round + 1}, "upload", files=view.audit_files(results))
 
 st.subheader("4. 各月数据完整性", anchor=False)
 shown_table = st.selectbox("数据表", view.coverage_tables(), format_func=view.table_label, key="coverage_table")
@@ -232,7 +234,7 @@ else:
                 except store.StoreBusy as exc:
                     st.error(str(exc), icon="⏳")
                 else:
-                    changed({UNDONE: undone, RESULTS: None})
+                    changed({UNDONE: undone, RESULTS: None}, "undo", batch=int(chosen))
 
 if ctx.demo:
     st.subheader("6. 演示数据", anchor=False)
@@ -245,4 +247,4 @@ if ctx.demo:
             st.error(str(exc), icon="⏳")
         else:
             st.toast(f"已清空演示数据 {removed:,} 行", icon="🧹")
-            changed({RESULTS: []})
+            changed({RESULTS: []}, "clear_demo", rows=removed)

@@ -184,7 +184,7 @@ def no_previous_note(summary: LineSummary) -> str | None:
     """Why some or all sub-branches have no month-on-month change, increases or alerts (Chinese)."""
     if not summary.missing_prev:
         return None
-    names = "、".join(summary.missing_prev)
+    names = "、".join(fmt.md(name) for name in summary.missing_prev)  # shown as Markdown
     return (
         f"{names} 未存储上月（{summary.prev_month}）的管户明细，无法计算环比与存款新增："
         "这些支行不产生时点存款新增、增减排名和拜访预警。导入上月数据后即可计算。"

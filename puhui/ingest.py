@@ -466,6 +466,7 @@ def commit(
         slots = [c for c in stored.changes if report.name in c.files and c.table == report.table]
         result = {
             "file": report.file,
+            "sha256": report.sha256,
             "sheet": report.sheet,
             "table": report.table,
             "table_label": report.table_label,

@@ -36,9 +36,10 @@ def login_configured() -> bool:
 def client_address() -> str | None:
     """The visitor's IP address as the server sees it (None when unknown, e.g. in AppTest)."""
     try:
-        return st.context.ip_address
-    except Exception:  # noqa: BLE001 — an older context without it: unknown
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 — no request behind this run (AppTest, a bare run): unknown
         return None
+    return address if isinstance(address, str) and address else None
 
 
 def is_local(address: str | None) -> bool:

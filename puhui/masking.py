@@ -164,6 +164,11 @@ def _column_kinds() -> dict[str, str]:
 COLUMN_KINDS: dict[str, str] = _column_kinds()
 
 
+def personal_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of ``df`` that hold personal data (names, phones, ID and account numbers)."""
+    return [column for column in df.columns if COLUMN_KINDS.get(str(column)) in ("name", "phone", "id", "person", "account", "name_list")]
+
+
 @dataclass(frozen=True)
 class KeepEnds:
     """Keep ``head`` leading and ``tail`` trailing characters, hide at least ``min_hidden``."""

@@ -33,6 +33,9 @@ from streamlit.elements import exception as _st_exception
 from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from . import access as access_rules
+from . import audit as audit_log
+from . import login
 from . import export, fmt, masking, queries, settings, store
 
 APP_NAME = "普惠网格经营驾驶舱"
@@ -59,6 +62,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/grid_map.py", "网格地图", "🗺️"),
     ("pages/campaign.py", "阶段营销", "📅"),
     ("pages/prospects.py", "存量客户深挖", "🎯"),
+    ("pages/admin.py", "审计与用户", "🛡️"),
 )
 UPLOAD_PAGE = "pages/upload.py"
 
@@ -71,6 +75,8 @@ _FILTERS = "_puhui_filters"  # the chosen filters, kept across pages in session 
 _WRITTEN = "_puhui_qp_written"  # the query parameters this session last wrote
 _TRAINING_NOW = "_puhui_training_now"
 _DOWNLOAD_SCOPE = "_puhui_download_scope"  # (month, branch) of the page being drawn
+_AUDIT = "_puhui_audit"  # (database path, access, page) of the page being drawn, for the audit
+_SEEN_LISTS = "_puhui_seen_lists"  # unmasked customer lists this session has already logged
 
 _TRUTHY = {"1", "true", "yes", "on", "是"}
 _build_lock = threading.Lock()
@@ -154,12 +160,15 @@ def _mask(frame: pd.DataFrame) -> pd.DataFrame:
 def _cached_query(
     db: str,
     version: tuple[int, int],
+    scope: tuple,
     name: str,
     sql_text: str,
     params: tuple,
     _con: duckdb.DuckDBPyConnection,
 ) -> pd.DataFrame:
-    # db, version, name, sql_text and params make the cache key; _con is not hashed.
+    # db, version, scope, name, sql_text and params make the cache key; _con is not hashed.
+    # The scope (the user's sub-branches, access.Access.cache_key) is in the key: a result
+    # computed on one user's scoped cursor is never served to another scope.
     return queries.run(_con, name, {k: list(v) if isinstance(v, tuple) else v for k, v in params})
 
 
@@ -167,13 +176,14 @@ def _cached_query(
 def _cached_masked(
     db: str,
     version: tuple[int, int],
+    scope: tuple,
     name: str,
     sql_text: str,
     params: tuple,
     _con: duckdb.DuckDBPyConnection,
 ) -> pd.DataFrame:
     # Training mode masks the same rows: the query runs once for both modes.
-    return _mask(_cached_query(db, version, name, sql_text, params, _con))
+    return _mask(_cached_query(db, version, scope, name, sql_text, params, _con))
 
 
 def clear_cache() -> None:
@@ -182,14 +192,14 @@ def clear_cache() -> None:
     _cached_masked.clear()
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _month_status(db: str, version: tuple[int, int], _con: duckdb.DuckDBPyConnection) -> list[store.MonthStatus]:
-    # Read once per database file and data version: a provincial book's scan is not free.
+@st.cache_data(show_spinner=False, max_entries=64)
+def _month_status(db: str, version: tuple[int, int], scope: tuple, _con: duckdb.DuckDBPyConnection) -> list[store.MonthStatus]:
+    # Read once per database file, data version and scope: a provincial book's scan is not free.
     return store.month_status(_con)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _branches(db: str, version: tuple[int, int], _con: duckdb.DuckDBPyConnection) -> list[str]:
+@st.cache_data(show_spinner=False, max_entries=64)
+def _branches(db: str, version: tuple[int, int], scope: tuple, _con: duckdb.DuckDBPyConnection) -> list[str]:
     return store.branches(_con)
 
 
@@ -212,6 +222,8 @@ class Context:
     version: tuple[int, int] = (0, 0)
     last_ingest: object = None
     statuses: list[store.MonthStatus] = field(default_factory=list)
+    # Who is looking (login.gate): the cursor above sees only their sub-branches.
+    access: access_rules.Access = access_rules.LOCAL
 
     @property
     def status(self) -> store.MonthStatus | None:
@@ -263,7 +275,7 @@ class Context:
         values = self.params(name, **params)
         key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(values.items()))
         cached = _cached_masked if self.training else _cached_query
-        return cached(str(self.db_path), self.version, name, queries.get(name).sql, key, self.con)
+        return cached(str(self.db_path), self.version, self.access.cache_key(), name, queries.get(name).sql, key, self.con)
 
     def mask(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` as training mode shows it, for the few frames that do not come from :meth:`run`.
@@ -307,7 +319,7 @@ def _resolve_filters(months: list[str], branches: list[str]) -> tuple[dict, list
             state["branch"] = raw
         else:
             state["branch"] = None
-            warnings.append(f"链接中的支行“{raw}”不在数据库中，已改为{ALL_BRANCHES}。")
+            warnings.append(f"链接中的支行“{fmt.md(raw)}”不在可查看的支行中，已改为{ALL_BRANCHES}。")
     raw = params.get(QP_TRAINING)
     if raw is not None and raw != written.get(QP_TRAINING):
         state["training"] = raw.strip().lower() in _TRUTHY
@@ -353,10 +365,10 @@ def _page_exists(rel: str) -> bool:
     return (_app_root() / rel).exists()
 
 
-def _navigation(link_params: dict[str, str]) -> None:
+def _navigation(link_params: dict[str, str], access: access_rules.Access) -> None:
     for rel, label, icon in PAGES:
-        if not _page_exists(rel):
-            continue
+        if not _page_exists(rel) or not access.may_open(rel):
+            continue  # a page the role may not use is not offered (and refused if opened directly)
         try:
             st.page_link(rel, label=label, icon=icon, query_params=link_params, width="stretch")
         except StreamlitAPIException:
@@ -386,21 +398,35 @@ class _Filters:
         return {QP_MONTH: self.month, QP_BRANCH: self.branch, QP_TRAINING: self.training_param}
 
 
-def _open_database() -> Context:
-    """The database (built on a first start), its data state, months and sub-branches; no filters yet."""
+def _page_of(title: str) -> str:
+    """The page's file (as in :data:`PAGES`) from its title."""
+    return next((rel for rel, label, _ in PAGES if label == title), title)
+
+
+def _open_database(title: str) -> Context:
+    """The database (built on a first start) as the visitor may see it: login gate, scoped cursor,
+    data state, months and sub-branches; no filters yet.
+    """
     path = db_path()
     _ensure_database(path)
-    con = _connection(str(path)).cursor()
+    base = _connection(str(path))
+    allowed = login.gate(base, _page_of(title), APP_NAME)
+    # Every query of this run goes through this cursor: the scope is in the database, bound
+    # from the logged-in identity, never from a widget, the URL or session state.
+    con = access_rules.scope_cursor(base, allowed.branches)
+    scope = allowed.cache_key()
     version, last_ingest, demo = _data_state(con)
-    statuses = _month_status(str(path), version, con)
+    statuses = _month_status(str(path), version, scope, con)
+    st.session_state[_AUDIT] = (str(path), allowed, _page_of(title))
     return Context(
+        access=allowed,
         con=con,
         db_path=path,
         month=None,
         branch=None,
         training=False,
         months=[s.month for s in statuses],
-        branches=_branches(str(path), version, con),
+        branches=_branches(str(path), version, scope, con),
         demo=demo,
         version=version,
         last_ingest=last_ingest,
@@ -411,7 +437,7 @@ def _open_database() -> Context:
 def _choose_filters(ctx: Context) -> _Filters:
     """The month, sub-branch and training mode in force: link, session, settings and environment, in that order."""
     state, warnings, bad_month = _resolve_filters(ctx.months, ctx.branches)
-    forced = _training_forced()
+    forced = _training_forced() or ctx.access.training_forced
     training_default = bool(settings.get("training_mode"))
     training = True if forced else (training_default if state["training"] is None else state["training"])
     branch = state["branch"]
@@ -434,7 +460,7 @@ def _sidebar(ctx: Context, filters: _Filters) -> None:
     link_params = {k: v for k, v in filters.query_params().items() if v is not None}
     with st.sidebar:
         st.markdown(f"**{APP_NAME}**")
-        _navigation(link_params)
+        _navigation(link_params, ctx.access)
         st.divider()
         if ctx.months:
             labels = {s.month: month_option(s, filters.branch) for s in ctx.statuses}
@@ -461,14 +487,34 @@ def _sidebar(ctx: Context, filters: _Filters) -> None:
             on_change=_remember(KEY_TRAINING, "training"),
             help="开启后，客户名称、联系电话、证件号码等个人信息脱敏显示，适合课堂投屏。",
         )
-        if filters.forced:
+        if ctx.access.training_forced:
+            st.caption("培训师账号：培训演示模式始终开启。")
+        elif filters.forced:
             st.caption("本服务器已设置 PUHUI_TRAINING_MODE=1，培训演示模式始终开启。")
         st.divider()
         st.caption(f"数据来源：{ctx.db_path.name}")
+        _who(ctx.access)
         if ctx.last_ingest is not None:
             st.caption(f"最近导入：{pd.Timestamp(ctx.last_ingest):%Y-%m-%d %H:%M}")
         else:
             st.caption("最近导入：无" + ("（演示数据）" if ctx.demo else ""))
+
+
+def _who(access: access_rules.Access) -> None:
+    """Who is logged in, with a logout button; without login, that the app serves this machine only."""
+    if access.login:
+        st.caption(f"当前用户：{fmt.md(access.label)}")
+        st.button("退出登录", on_click=st.logout, key="puhui_logout")
+    else:
+        st.caption("未启用登录：仅限本机访问。")
+
+
+def audit(action: str, **detail) -> None:
+    """Append to the audit log as the person behind this page (login, uploads, downloads …)."""
+    path, who, page = st.session_state.get(_AUDIT, (str(db_path()), access_rules.LOCAL, ""))
+    audit_log.record(
+        _connection(path), who.who, action, role=who.role, address=login.client_address(), page=page, **detail
+    )
 
 
 def _banners(ctx: Context, warnings: list[str]) -> None:
@@ -510,7 +556,7 @@ def setup(title: str, icon: str, needs_data: bool = True) -> Context:
     pages stop with a pointer to the upload page when no month is stored.
     """
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
-    ctx = _open_database()
+    ctx = _open_database(title)
     filters = _choose_filters(ctx)
     ctx.month, ctx.branch, ctx.training = filters.month, filters.branch, filters.training
     _sidebar(ctx, filters)
@@ -535,8 +581,8 @@ def month_option(status: store.MonthStatus, branch: str | None = None) -> str:
 
 
 def missing_text(status: store.MonthStatus) -> str:
-    """The sub-branches a month lacks, for a notice: ``8 个支行（甲支行、乙支行…）``."""
-    return f"{len(status.missing)} 个支行（{'、'.join(status.missing)}）"
+    """The sub-branches a month lacks, for a notice (Markdown): ``8 个支行（甲支行、乙支行…）``."""
+    return f"{len(status.missing)} 个支行（{'、'.join(fmt.md(name) for name in status.missing)}）"
 
 
 def _go_to_month(month: str) -> Callable[[], None]:
@@ -561,7 +607,7 @@ def _month_notice(ctx: Context, stop: bool, title: str) -> None:
             st.title(title)
         with st.container(border=True, key="puhui_month_notice"):
             st.warning(
-                f"{ctx.branch} 尚无 {fmt.month_label(ctx.month)}（{ctx.month}）的管户明细：本月该支行的数字无从计算，"
+                f"{fmt.md(ctx.branch)} 尚无 {fmt.month_label(ctx.month)}（{ctx.month}）的管户明细：本月该支行的数字无从计算，"
                 "也不参加排名。"
                 + (f"最近有数据的月份是 {better}。" if better and better != ctx.month else ""),
                 icon="📭",
@@ -717,7 +763,8 @@ def table(
     if download and not (name or title):
         raise ValueError(f"表格 {key} 可下载，须有中文标题或下载名称")
     if title:
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{fmt.md(title)}**")
+    _log_customer_list(frame, key, title or name)
     limit = settings.get("table_max_rows")
     shown, config = _display_frame(frame.head(limit) if len(frame) > limit else frame, columns)
     if len(frame) > limit:
@@ -736,9 +783,20 @@ def table(
             file_name="_".join(part for part in (label, month, scope) if part) + ".xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}__xlsx",
-            on_click="ignore",
+            on_click=lambda: audit("download", file=f"{label}.xlsx", table=key, month=month, scope=scope, rows=len(export_frame)),
             icon="⬇️",
         )
+
+
+def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None) -> None:
+    """Log, once a session per list, month and scope, a customer list shown unmasked (training mode off)."""
+    if st.session_state.get(_TRAINING_NOW) or frame.empty or not masking.personal_columns(frame):
+        return
+    month, scope = download_scope()
+    seen = st.session_state.setdefault(_SEEN_LISTS, set())
+    if (key, month, scope) not in seen:
+        seen.add((key, month, scope))
+        audit("view_customers", table=key, title=what, month=month, scope=scope, rows=len(frame))
 
 
 def metric_change(label: str, value_text: str, delta=None, delta_text: str | None = None, tooltip: str | None = None) -> None:

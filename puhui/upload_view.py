@@ -342,3 +342,8 @@ def demo_notice(real: int) -> str:
         + (f"已导入的 {real} 批本行数据与演示数据并存，合计数会把两者相加。" if real else "")
         + "导入本行数据后，可在此清空演示数据，只保留导入的数据。"
     )
+
+
+def audit_files(results: list[dict]) -> list[dict]:
+    """What the audit log keeps of a stored batch: each file's name, sha256, table and rows."""
+    return [{"file": r["file"], "sha256": r.get("sha256"), "table": r["table"], "rows": r["rows"]} for r in results]

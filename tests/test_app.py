@@ -360,7 +360,7 @@ def test_month_picker_overrides_the_file_name(upload_app, demo_facts):
     at.file_uploader[0].set_value(("管户明细.xlsx", data, XLSX)).run()
     assert at.button(key="upload_commit").disabled  # no month anywhere: refused
     target = next_month(next_month(demo_facts["latest"]))
-    labelled(at.selectbox, "“管户明细.xlsx”的数据月份").select(target).run()  # the picker of that file
+    labelled(at.selectbox, "“管户明细\\.xlsx”的数据月份").select(target).run()  # the picker of that file
     assert {m.label: m.value for m in at.metric}["数据月份"] == target
     assert not at.button(key="upload_commit").disabled
 
