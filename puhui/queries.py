@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import phases, settings, store
+from . import models, phases, settings, store
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -333,12 +333,14 @@ def bind(query: Query, params: dict | None) -> dict:
 def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
     """Run query ``name`` with its parameters resolved (:func:`resolve`) and return a DataFrame."""
     query = get(name, **kw)
+    models.ensure(con)
     return con.execute(query.sql, resolve(query, params, con)).df()
 
 
 def run_rows(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **kw) -> tuple[list[str], list[tuple]]:
     """Run query ``name``; return column names and rows as Python values (Decimals kept exact)."""
     query = get(name, **kw)
+    models.ensure(con)
     cursor = con.execute(query.sql, resolve(query, params, con))
     columns = [d[0] for d in cursor.description]
     return columns, cursor.fetchall()

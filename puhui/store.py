@@ -59,11 +59,14 @@ def connect(db: str | Path | None = None, read_only: bool = False) -> duckdb.Duc
     """Open the database (creating folder, file and schema as needed)."""
     path = settings.db_path(db)
     if read_only and path.exists():
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    migrate(con)
-    return con
+        con = duckdb.connect(str(path), read_only=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        migrate(con)
+    from . import models  # imported here: models needs nothing of store
+
+    return models.ensure(con)  # the shared SQL views and macros (queries/models/), after migrations
 
 
 def _table_ddl(table: contract.Table, name: str, extra: str = "") -> str:
