@@ -14,12 +14,6 @@ with roster as (
     where month = $month
 ),
 
-periods as (
-    select
-        strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev,
-        printf('%04d-12', cast(left($month, 4) as integer) - 1) as month_dec
-),
-
 books as (
     select
         customers.month,
@@ -29,8 +23,8 @@ books as (
         sum(coalesce(customers.dep_pure, 0)) as dep_pure,
         sum(coalesce(customers.dep_margin, 0)) as dep_margin,
         sum(coalesce(customers.dep_savings, 0)) as dep_savings
-    from customers, periods
-    where customers.month in ($month, periods.month_prev, periods.month_dec)
+    from customers
+    where customers.month in ($month, previous_month($month), year_start_month($month))
     group by customers.month, customers.manager_id, customers.branch
 ),
 
@@ -39,11 +33,11 @@ book as (
 ),
 
 book_prev as (
-    select books.* from books, periods where books.month = periods.month_prev
+    select books.* from books where books.month = previous_month($month)
 ),
 
 book_dec as (
-    select books.* from books, periods where books.month = periods.month_dec
+    select books.* from books where books.month = year_start_month($month)
 ),
 
 branch_prev as (

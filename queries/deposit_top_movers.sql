@@ -15,10 +15,9 @@ with both_months as (
         customer_id,
         manager_id,
         branch,
-        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as dep_total
-    from customers
-    where month in ($month, strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'))
+        deposits as dep_total
+    from customer_facts
+    where month in ($month, previous_month($month))
 ),
 
 per_customer as (
@@ -97,15 +96,8 @@ names as (
         any_value(customers.customer_name) as customer_name
     from customers
     semi join ranked on ranked.customer_id = customers.customer_id
-    where customers.month in ($month, strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'))
+    where customers.month in ($month, previous_month($month))
     group by customers.customer_id, customers.month = $month
-),
-
-managers_now as (
-    select manager_id, any_value(manager_name) as manager_name
-    from managers
-    where month = $month
-    group by manager_id
 )
 
 select
@@ -122,5 +114,5 @@ select
     r.status
 from ranked as r
 left join names as n on n.customer_id = r.customer_id and n.is_now = r.is_now
-left join managers_now as m on m.manager_id = r.manager_id
+left join manager_names($month) as m on m.manager_id = r.manager_id
 order by r.direction desc, r.rank

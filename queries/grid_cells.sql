@@ -12,38 +12,16 @@
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
 -- $phase_start (optional, YYYY-MM-DD, NULL = first day of the calendar quarter).
 -- Registry (puhui/queries.py): $phase_start come from the settings unless given.
-with grid_months as (
-    select
-        branch,
-        max(month) as month
-    from grids
-    where month <= $month
-    group by branch
-),
-
-cells as (
-    select g.*
-    from grids as g
-    inner join grid_months as gm on gm.branch = g.branch and gm.month = g.month
-    where $branch is null or g.branch = $branch
+with cells as (
+    select *
+    from current_grids($month)
+    where $branch is null or branch = $branch
 ),
 
 bounds as (
     select
-        last_day(cast($month || '-01' as date)) as month_end,
-        coalesce(
-            cast($phase_start as date),
-            cast(date_trunc('quarter', cast($month || '-01' as date)) as date)
-        ) as phase_start
-),
-
-names as (
-    select
-        manager_id,
-        arg_max(manager_name, month) as manager_name
-    from managers
-    where month <= $month
-    group by manager_id
+        month_end($month) as month_end,
+        phase_first_day($phase_start, $month) as phase_start
 ),
 
 roster as (
@@ -197,5 +175,5 @@ cross join roster_stored as rs
 left join cell_book as cb on cb.grid_id = g.grid_id
 left join cell_activities as ca on ca.grid_id = g.grid_id
 left join cell_visits as cv on cv.grid_id = g.grid_id
-left join names as n on n.manager_id = nullif(trim(g.manager_id), '')
+left join manager_names_asof($month) as n on n.manager_id = nullif(trim(g.manager_id), '')
 order by g.branch, g.grid_id
