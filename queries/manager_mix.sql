@@ -26,7 +26,7 @@
 -- Registry (puhui/queries.py): $default_offline, $default_online, $default_non_credit, $default_total, $default_loans, $default_deposits, $overloaded_accounts, $bottom_group_share come from the settings unless given.
 with calendar as (
     select
-        strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m') as previous_month,
+        previous_month($month) as previous_month,
         cast(left($month, 4) as integer) as target_year
 ),
 
@@ -43,25 +43,7 @@ defaults as (
 ),
 
 roster as (
-    select
-        manager_id,
-        branch,
-        any_value(manager_name) as manager_name,
-        any_value(team) as team,
-        any_value(role) as role
-    from managers
-    where month = $month
-    group by manager_id, branch
-),
-
-roster_by_id as (
-    select
-        manager_id,
-        any_value(manager_name) as manager_name,
-        any_value(team) as team,
-        any_value(role) as role
-    from roster
-    group by manager_id
+    select * from roster($month)
 ),
 
 customer_rows as (
@@ -69,22 +51,14 @@ customer_rows as (
         month,
         manager_id,
         branch,
-        coalesce(
-            segment,
-            case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
-                else '非授信'
-            end
-        ) as segment,
-        coalesce(loan_offline, 0) + coalesce(loan_online, 0) as loans,
-        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as deposits,
+        segment,
+        loans,
+        deposits,
         coalesce(overdue, 0) as overdue
-    from customers
+    from customer_facts
     -- A plain list of values lets DuckDB skip the other months' row groups (a subquery here
     -- made it scan the whole table).
-    where month in ($month, strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'))
+    where month in ($month, previous_month($month))
 ),
 
 book as (
@@ -164,7 +138,7 @@ actuals as (
     from managers_in_scope as m
     left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
     left join roster as r on r.manager_id = m.manager_id and r.branch = m.branch
-    left join roster_by_id as rid on rid.manager_id = m.manager_id
+    left join manager_names($month) as rid on rid.manager_id = m.manager_id
     left join previous_book as pb on pb.manager_id = m.manager_id
     left join previous_branches as prb on prb.branch = m.branch
     where $branch is null or m.branch = $branch

@@ -11,15 +11,8 @@ with customer_rows as (
     select
         month,
         manager_id,
-        coalesce(
-            segment,
-            case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
-                else '非授信'
-            end
-        ) as segment
-    from customers
+        segment
+    from customer_facts
     where
         ($month is null or month <= $month)
         and ($branch is null or branch = $branch)

@@ -6,6 +6,9 @@
 --   loan → 线上授信, else 非授信).
 -- loans: offline + online loan balance; deposits: the four deposit kinds (settlement, pure,
 --   margin, savings), a missing amount counting 0; both in yuan, DECIMAL.
+-- is_active: the customer holds anything with us this month (a loan, a credit limit, a
+--   deposit or an average deposit above 0, or any of the six products); prospect_dormant
+--   lists customers without it through a window of months.
 create or replace view customer_facts as
 select
     month,
@@ -50,5 +53,15 @@ select
     id_number,
     coalesce(loan_offline, 0) + coalesce(loan_online, 0) as loans,
     coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-    + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as deposits
+    + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as deposits,
+    (
+        coalesce(loan_offline, 0) > 0 or coalesce(loan_online, 0) > 0
+        or coalesce(credit_limit, 0) > 0
+        or coalesce(dep_settlement, 0) > 0 or coalesce(dep_pure, 0) > 0
+        or coalesce(dep_margin, 0) > 0 or coalesce(dep_savings, 0) > 0
+        or coalesce(dep_avg, 0) > 0
+        or coalesce(has_payroll, false) or coalesce(has_basic_account, false)
+        or coalesce(has_bill_discount, false) or coalesce(has_intl_settlement, false)
+        or coalesce(has_cash_mgmt, false) or coalesce(has_credit_card, false)
+    ) as is_active
 from customers
