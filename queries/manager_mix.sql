@@ -24,13 +24,7 @@
 --   (1 + number with fewer accounts) within floor(n * share), ties at the edge all included, none
 --   when the scope has fewer than 4 customer managers; overloaded = total > overloaded_accounts.
 -- Registry (puhui/queries.py): $default_offline, $default_online, $default_non_credit, $default_total, $default_loans, $default_deposits, $overloaded_accounts, $bottom_group_share come from the settings unless given.
-with calendar as (
-    select
-        previous_month($month) as previous_month,
-        cast(left($month, 4) as integer) as target_year
-),
-
-defaults as (
+with defaults as (
     select
         cast(coalesce($default_offline, 25) as bigint) as offline,
         cast(coalesce($default_online, 30) as bigint) as online,
@@ -46,56 +40,40 @@ roster as (
     select * from roster($month)
 ),
 
-customer_rows as (
-    select
-        month,
-        manager_id,
-        branch,
-        segment,
-        loans,
-        deposits,
-        coalesce(overdue, 0) as overdue
-    from customer_facts
-    -- A plain list of values lets DuckDB skip the other months' row groups (a subquery here
-    -- made it scan the whole table).
-    where month in ($month, previous_month($month))
-),
-
 book as (
     select
         manager_id,
         branch,
-        count(*) filter (where segment = '线下授信') as offline_credit,
-        count(*) filter (where segment = '线上授信') as online_credit,
-        count(*) filter (where segment = '非授信') as non_credit,
-        count(*) as total,
-        sum(loans) as loans,
-        sum(deposits) as deposits,
-        sum(overdue) as overdue
-    from customer_rows
+        offline_credit,
+        online_credit,
+        non_credit,
+        accounts as total,
+        loans,
+        deposits,
+        overdue
+    from manager_months
     where month = $month
-    group by manager_id, branch
 ),
 
 previous_book as (
     select
         manager_id,
-        count(*) filter (where segment = '线下授信') as offline_credit,
-        count(*) filter (where segment = '线上授信') as online_credit,
-        count(*) filter (where segment = '非授信') as non_credit,
-        count(*) as total
-    from customer_rows
-    where month = (select previous_month from calendar)
+        cast(sum(offline_credit) as bigint) as offline_credit,
+        cast(sum(online_credit) as bigint) as online_credit,
+        cast(sum(non_credit) as bigint) as non_credit,
+        cast(sum(accounts) as bigint) as total
+    from manager_months
+    where month = previous_month($month)
     group by manager_id
 ),
 
 previous_branches as (
     select distinct branch
-    from customer_rows
-    where month = (select previous_month from calendar)
+    from manager_months
+    where month = previous_month($month)
 ),
 
-manager_targets as (
+targets_by_manager as (
     select
         manager_id,
         max(target) filter (where metric = '线下授信户数') as offline,
@@ -104,8 +82,7 @@ manager_targets as (
         max(target) filter (where metric = '管户数') as total,
         max(target) filter (where metric = '贷款余额') as loans,
         max(target) filter (where metric = '存款余额') as deposits
-    from targets
-    where year = (select target_year from calendar) and manager_id is not null
+    from manager_targets($month)
     group by manager_id
 ),
 
@@ -159,7 +136,7 @@ with_targets as (
         d.bottom_group_share
     from actuals as a
     cross join defaults as d
-    left join manager_targets as t on t.manager_id = a.manager_id
+    left join targets_by_manager as t on t.manager_id = a.manager_id
 ),
 
 ranked as (

@@ -7,27 +7,19 @@
 --   sub-branches unless $branch is given too).
 -- managers: customer managers (role 客户经理 or none) holding customers in scope that month;
 --   avg_total = total / managers.
-with customer_rows as (
+with per_manager as (
     select
         month,
         manager_id,
-        segment
-    from customer_facts
+        sum(offline_credit) as offline_credit,
+        sum(online_credit) as online_credit,
+        sum(non_credit) as non_credit,
+        sum(accounts) as total
+    from manager_months
     where
         ($month is null or month <= $month)
         and ($branch is null or branch = $branch)
         and ($manager_id is null or manager_id = $manager_id)
-),
-
-per_manager as (
-    select
-        month,
-        manager_id,
-        count(*) filter (where segment = '线下授信') as offline_credit,
-        count(*) filter (where segment = '线上授信') as online_credit,
-        count(*) filter (where segment = '非授信') as non_credit,
-        count(*) as total
-    from customer_rows
     group by month, manager_id
 ),
 

@@ -26,85 +26,12 @@
 -- Changes: mom_change vs the calendar month before, ytd_change vs December of the previous
 --   year (较年初), yoy_change vs the same month a year before (同比); NULL when that month has
 --   no customers stored in scope.
-with measures as (
+with progress as (
     select *
-    from (
-        values
-        ('管户数', 1, '户'),
-        ('线下授信户数', 2, '户'),
-        ('线上授信户数', 3, '户'),
-        ('非授信户数', 4, '户'),
-        ('贷款余额', 5, '元'),
-        ('存款余额', 6, '元'),
-        ('逾期金额', 7, '元'),
-        ('逾期率', 8, '比率'),
-        ('客户经理人数', 9, '人')
-    ) as m (metric, position, unit)
-),
-
-baseline as (
-    select scope_baseline($month, $branch) as baseline_month
-),
-
-values_by_month as (
-    select month, metric, value
-    from scorecard_values($month, $branch, false)
-),
-
-scope_targets as (
-    select
-        x.metric,
-        case
-            when $branch is null then coalesce(lt.target, sum(bt.target))
-            else sum(bt.target)
-        end as target
-    from measures as x
-    left join branch_targets(
-        $month, $branch, $default_total, $default_offline, $default_online,
+    from scorecard(
+        $month, $branch, false, $default_total, $default_offline, $default_online,
         $default_non_credit, $default_loans, $default_deposits
-    ) as bt on x.metric = bt.metric
-    left join line_targets($month) as lt on x.metric = lt.metric
-    where x.position <= 6
-    group by x.metric, lt.target
-),
-
-scored as (
-    select
-        m.metric,
-        m.position,
-        m.unit,
-        cur.value as actual,
-        cast(st.target as decimal(38, 6)) as target,
-        b.baseline_month,
-        case when b.baseline_month < $month then base.value end as year_start,
-        time_progress(b.baseline_month, $month) as time_progress,
-        previous_month($month) as previous_month,
-        year_start_month($month) as year_start_month,
-        year_ago_month($month) as year_ago_month,
-        cur.value - prev.value as mom_change,
-        cur.value - ys.value as ytd_change,
-        cur.value - ya.value as yoy_change
-    from measures as m
-    cross join baseline as b
-    left join values_by_month as cur on m.metric = cur.metric and cur.month = $month
-    left join values_by_month as prev on m.metric = prev.metric and prev.month = previous_month($month)
-    left join values_by_month as ys on m.metric = ys.metric and ys.month = year_start_month($month)
-    left join values_by_month as ya on m.metric = ya.metric and ya.month = year_ago_month($month)
-    left join values_by_month as base on m.metric = base.metric and base.month = b.baseline_month
-    left join scope_targets as st on m.metric = st.metric
-),
-
-progress as (
-    select
-        *,
-        actual - year_start as increase,
-        target - year_start as increase_needed,
-        case
-            when target - year_start > 0
-                then cast(actual - year_start as double) / cast(target - year_start as double)
-        end as completion,
-        cast(actual as double) / nullif(cast(target as double), 0) as attainment
-    from scored
+    )
 )
 
 select
@@ -123,8 +50,8 @@ select
     mom_change,
     ytd_change,
     yoy_change,
-    previous_month,
-    year_start_month,
-    year_ago_month
+    previous_month($month) as previous_month,
+    year_start_month($month) as year_start_month,
+    year_ago_month($month) as year_ago_month
 from progress
 order by position
