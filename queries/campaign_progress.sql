@@ -26,9 +26,17 @@
 -- before $month exists, year_time_progress (days from the baseline month-end to $month's end / to
 -- the year-end), year_progress_gap, attainment (count measures: year_actual / target_level).
 with activities_in_year as (
-    select month, branch, new_accounts, new_basic_accounts, new_payroll, new_deposits, new_loans
+    select
+        month,
+        branch,
+        new_accounts,
+        new_basic_accounts,
+        new_payroll,
+        new_deposits,
+        new_loans
     from activities
-    where month >= left($month, 4) || '-01'
+    where
+        month >= left($month, 4) || '-01'
         and month <= $month
         and ($branch is null or branch = $branch)
 ),
@@ -38,10 +46,13 @@ present as (
 ),
 
 customers_in_year as (
-    select c.month, c.segment
+    select
+        c.month,
+        c.segment
     from customers as c
-    semi join present as p on p.branch = c.branch
-    where c.month >= year_start_month($month)
+    semi join present as p on c.branch = p.branch
+    where
+        c.month >= year_start_month($month)
         and c.month <= $month
 ),
 
@@ -49,15 +60,15 @@ measures as (
     select *
     from (
         values
-            (1, '新开户数', 'activity'),
-            (2, '新开基本户数', 'activity'),
-            (3, '新增代发户数', 'activity'),
-            (4, '新增存款', 'activity'),
-            (5, '新增贷款', 'activity'),
-            (6, '线下授信户数', 'count'),
-            (7, '线上授信户数', 'count'),
-            (8, '非授信户数', 'count'),
-            (9, '管户数', 'count')
+        (1, '新开户数', 'activity'),
+        (2, '新开基本户数', 'activity'),
+        (3, '新增代发户数', 'activity'),
+        (4, '新增存款', 'activity'),
+        (5, '新增贷款', 'activity'),
+        (6, '线下授信户数', 'count'),
+        (7, '线上授信户数', 'count'),
+        (8, '非授信户数', 'count'),
+        (9, '管户数', 'count')
     ) as m (measure_order, measure, measure_kind)
 ),
 
@@ -98,7 +109,10 @@ phase_time as (
 ),
 
 phases_started as (
-    select phase, start_month, end_month
+    select
+        phase,
+        start_month,
+        end_month
     from phase_calendar
     where start_month <= $month
 ),
@@ -121,8 +135,9 @@ phases_with_activity_data as (
     select distinct p.phase
     from phases_started as p
     inner join activities as a
-        on a.month between p.start_month and p.end_month
-        and a.month <= $month
+        on
+            a.month between p.start_month and p.end_month
+            and a.month <= $month
 ),
 
 activity_actuals as (
@@ -137,7 +152,7 @@ activity_actuals as (
         on 新开户数, 新开基本户数, 新增代发户数, 新增存款, 新增贷款
         into name measure value actual
     ) as u
-    left join phases_with_activity_data as d on d.phase = u.phase
+    left join phases_with_activity_data as d on u.phase = d.phase
 ),
 
 counts_by_month as (
@@ -170,8 +185,9 @@ phase_refs as (
     from phases_started as p
     cross join baseline as b
     left join counts_by_month as c
-        on c.month <= least(p.end_month, $month)
-        and c.month >= b.baseline_month
+        on
+            c.month <= least(p.end_month, $month)
+            and b.baseline_month <= c.month
     group by p.phase
 ),
 
@@ -182,8 +198,8 @@ count_cumulative as (
         at_ref.n - base.n as cumulative_actual
     from phase_refs as r
     cross join baseline as b
-    inner join counts_long as base on base.month = b.baseline_month
-    left join counts_long as at_ref on at_ref.month = r.ref_month and at_ref.measure = base.measure
+    inner join counts_long as base on b.baseline_month = base.month
+    left join counts_long as at_ref on r.ref_month = at_ref.month and base.measure = at_ref.measure
 ),
 
 count_actuals as (
@@ -197,9 +213,19 @@ count_actuals as (
 ),
 
 phase_actuals as (
-    select phase, measure, actual, cumulative_actual from activity_actuals
+    select
+        phase,
+        measure,
+        actual,
+        cumulative_actual
+    from activity_actuals
     union all
-    select phase, measure, actual, cumulative_actual from count_actuals
+    select
+        phase,
+        measure,
+        actual,
+        cumulative_actual
+    from count_actuals
 ),
 
 branch_level as (
@@ -249,8 +275,8 @@ annual_targets as (
         base.n as baseline_count
     from measures as m
     cross join baseline as b
-    left join target_levels as tl on tl.measure = m.measure
-    left join counts_long as base on base.month = b.baseline_month and base.measure = m.measure
+    left join target_levels as tl on m.measure = tl.measure
+    left join counts_long as base on b.baseline_month = base.month and m.measure = base.measure
 ),
 
 annual as (
@@ -280,9 +306,9 @@ year_figures as (
         time_progress(case when a.measure_kind = 'count' then b.baseline_month end, $month) as year_time_progress
     from annual as a
     cross join baseline as b
-    left join counts_long as now on now.month = $month and now.measure = a.measure
+    left join counts_long as now on now.month = $month and a.measure = now.measure
     left join phase_actuals as cur
-        on cur.measure = a.measure and cur.phase = (select phase from current_phase)
+        on a.measure = cur.measure and cur.phase = (select phase from current_phase)
 ),
 
 year_progress as (
@@ -299,7 +325,7 @@ year_progress as (
             when a.measure_kind = 'count' then cast(y.year_actual as double) / nullif(cast(a.target_level as double), 0)
         end as attainment
     from year_figures as y
-    inner join annual as a on a.measure = y.measure
+    inner join annual as a on y.measure = a.measure
 ),
 
 rows as (
@@ -326,7 +352,7 @@ rows as (
     from phase_time as p
     cross join annual as a
     cross join baseline as b
-    left join phase_actuals as pa on pa.phase = p.phase and pa.measure = a.measure
+    left join phase_actuals as pa on p.phase = pa.phase and a.measure = pa.measure
 )
 
 select

@@ -21,7 +21,7 @@ with short as (
     where
         ($manager_id is null or manager_id = $manager_id)
         and not (phone_visited and onsite_visited)
-    order by (phone_visited or onsite_visited), dep_total desc, customer_id
+    order by (phone_visited or onsite_visited), dep_total desc, customer_id asc
     limit coalesce($top_n, 9223372036854775807)
 ),
 
@@ -49,4 +49,4 @@ select
 from short as s
 left join last_visits as l on s.customer_id = l.customer_id
 left join manager_names($month) as m on s.manager_id = m.manager_id
-order by s.branch, s.manager_id, (s.phone_visited or s.onsite_visited), s.dep_total desc, s.customer_id
+order by s.branch asc, s.manager_id asc, (s.phone_visited or s.onsite_visited), s.dep_total desc, s.customer_id asc

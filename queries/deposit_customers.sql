@@ -71,4 +71,4 @@ left join base_totals as d on c.customer_id = d.customer_id and d.month = year_s
 left join base_branches as bp on c.branch = bp.branch and bp.month = previous_month($month)
 left join base_branches as bd on c.branch = bd.branch and bd.month = year_start_month($month)
 left join manager_names($month) as m on c.manager_id = m.manager_id
-order by c.dep_total desc, c.customer_id
+order by c.dep_total desc, c.customer_id asc

@@ -30,5 +30,5 @@ select
 from settlement_checks($month, $branch) as c
 left join manager_names($month) as m on c.manager_id = m.manager_id
 where $manager_id is null or c.manager_id = $manager_id
-order by c.compliant, c.shortfall desc, c.branch, c.customer_id
+order by c.compliant asc, c.shortfall desc, c.branch asc, c.customer_id asc
 limit coalesce($top_n, 9223372036854775807)

@@ -13,4 +13,4 @@ select
 from settlement_checks($month, $branch) as c
 left join manager_names($month) as m on c.manager_id = m.manager_id
 group by c.manager_id, c.branch
-order by not_compliant desc, c.branch, c.manager_id
+order by not_compliant desc, c.branch asc, c.manager_id asc

@@ -18,6 +18,6 @@ select
     count(*) filter (where not p.onsite_visited) as missing_onsite,
     count(*) filter (where p.phone_visited and p.onsite_visited) as both_visited
 from visit_cadence($month, $branch) as p
-left join manager_names($month) as m on m.manager_id = p.manager_id
+left join manager_names($month) as m on p.manager_id = m.manager_id
 group by p.manager_id, m.manager_name, p.branch
-order by not_visited desc, p.branch, p.manager_id
+order by not_visited desc, p.branch asc, p.manager_id asc

@@ -85,7 +85,7 @@ recent_visits as (
         max(v.visit_date) as last_visit,
         count(*) filter (where v.visit_date >= b.phase_start) as phase_visits
     from visits as v
-    inner join visited as c on c.customer_id = v.customer_id
+    inner join visited as c on v.customer_id = c.customer_id
     cross join bounds as b
     where
         v.month <= $month and v.month >= strftime(b.phase_start, '%Y-%m')
@@ -94,9 +94,11 @@ recent_visits as (
 ),
 
 quiet as (
-    select c.customer_id, c.grid_id
+    select
+        c.customer_id,
+        c.grid_id
     from visited as c
-    anti join recent_visits as r on r.grid_id = c.grid_id
+    anti join recent_visits as r on c.grid_id = r.grid_id
 ),
 
 older_visits as (
@@ -104,17 +106,23 @@ older_visits as (
         c.grid_id,
         max(v.visit_date) as last_visit
     from visits as v
-    inner join quiet as c on c.customer_id = v.customer_id
+    inner join quiet as c on v.customer_id = c.customer_id
     cross join bounds as b
     where v.month <= $month and v.visit_date <= b.month_end
     group by c.grid_id
 ),
 
 cell_visits as (
-    select grid_id, last_visit, phase_visits
+    select
+        grid_id,
+        last_visit,
+        phase_visits
     from recent_visits
     union all
-    select grid_id, last_visit, 0 as phase_visits
+    select
+        grid_id,
+        last_visit,
+        0 as phase_visits
     from older_visits
 ),
 
@@ -172,8 +180,8 @@ select
 from cells as g
 cross join bounds as b
 cross join roster_stored as rs
-left join cell_book as cb on cb.grid_id = g.grid_id
-left join cell_activities as ca on ca.grid_id = g.grid_id
-left join cell_visits as cv on cv.grid_id = g.grid_id
+left join cell_book as cb on g.grid_id = cb.grid_id
+left join cell_activities as ca on g.grid_id = ca.grid_id
+left join cell_visits as cv on g.grid_id = cv.grid_id
 left join manager_names_asof($month) as n on n.manager_id = nullif(trim(g.manager_id), '')
 order by g.branch, g.grid_id

@@ -23,4 +23,4 @@ from grid_event_log($month, cast($start as date), $grid_id) as e
 left join grid_lookup($month) as g on e.grid_id = g.grid_id
 left join manager_names_asof($month) as n on e.manager_id = n.manager_id
 where $branch is null or coalesce(g.branch, e.branch) = $branch
-order by e.event_date desc, e.kind, e.grid_id, e.manager_id
+order by e.event_date desc, e.kind asc, e.grid_id asc, e.manager_id asc

@@ -42,4 +42,4 @@ order by
     case b.segment when '线下授信' then 1 when '线上授信' then 2 when '非授信' then 3 else 4 end,
     loans desc,
     deposits desc,
-    b.customer_id
+    b.customer_id asc

@@ -87,9 +87,15 @@ targets_by_manager as (
 ),
 
 managers_in_scope as (
-    select manager_id, branch from roster
+    select
+        manager_id,
+        branch
+    from roster
     union
-    select manager_id, branch from book
+    select
+        manager_id,
+        branch
+    from book
 ),
 
 actuals as (
@@ -113,11 +119,11 @@ actuals as (
         pb.non_credit as previous_non_credit,
         pb.total as previous_total
     from managers_in_scope as m
-    left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
-    left join roster as r on r.manager_id = m.manager_id and r.branch = m.branch
-    left join manager_names($month) as rid on rid.manager_id = m.manager_id
-    left join previous_book as pb on pb.manager_id = m.manager_id
-    left join previous_branches as prb on prb.branch = m.branch
+    left join book as b on m.manager_id = b.manager_id and m.branch = b.branch
+    left join roster as r on m.manager_id = r.manager_id and m.branch = r.branch
+    left join manager_names($month) as rid on m.manager_id = rid.manager_id
+    left join previous_book as pb on m.manager_id = pb.manager_id
+    left join previous_branches as prb on m.branch = prb.branch
     where $branch is null or m.branch = $branch
 ),
 
@@ -136,7 +142,7 @@ with_targets as (
         d.bottom_group_share
     from actuals as a
     cross join defaults as d
-    left join targets_by_manager as t on t.manager_id = a.manager_id
+    left join targets_by_manager as t on a.manager_id = t.manager_id
 ),
 
 ranked as (
@@ -172,7 +178,8 @@ select
     target_loans,
     target_deposits,
     case when target_loans is not null then cast(greatest(target_loans - loans, 0) as decimal(18, 2)) end as gap_loans,
-    case when target_deposits is not null then cast(greatest(target_deposits - deposits, 0) as decimal(18, 2)) end as gap_deposits,
+    case when target_deposits is not null then cast(greatest(target_deposits - deposits, 0) as decimal(18, 2)) end
+        as gap_deposits,
     case when previous_stored then offline_credit - coalesce(previous_offline, 0) end as offline_credit_mom,
     case when previous_stored then online_credit - coalesce(previous_online, 0) end as online_credit_mom,
     case when previous_stored then non_credit - coalesce(previous_non_credit, 0) end as non_credit_mom,

@@ -24,7 +24,10 @@ with per_manager as (
 ),
 
 roles as (
-    select month, manager_id, any_value(role) as role
+    select
+        month,
+        manager_id,
+        any_value(role) as role
     from managers
     group by month, manager_id
 ),
@@ -39,7 +42,7 @@ monthly as (
         sum(p.total) as total,
         count(*) filter (where coalesce(r.role = '客户经理', true)) as managers
     from per_manager as p
-    left join roles as r on r.month = p.month and r.manager_id = p.manager_id
+    left join roles as r on p.month = r.month and p.manager_id = r.manager_id
     group by p.month
 )
 

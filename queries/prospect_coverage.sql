@@ -26,9 +26,15 @@ with book as (
 ),
 
 managers_in_scope as (
-    select manager_id, branch from roster($month)
+    select
+        manager_id,
+        branch
+    from roster($month)
     union
-    select manager_id, branch from book
+    select
+        manager_id,
+        branch
+    from book
 ),
 
 counts as (
@@ -45,9 +51,9 @@ counts as (
         coalesce(b.credit_card, 0) as credit_card,
         coalesce(b.sanxiao_yika, 0) as sanxiao_yika
     from managers_in_scope as m
-    left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
-    left join roster($month) as r on r.manager_id = m.manager_id and r.branch = m.branch
-    left join manager_names($month) as rid on rid.manager_id = m.manager_id
+    left join book as b on m.manager_id = b.manager_id and m.branch = b.branch
+    left join roster($month) as r on m.manager_id = r.manager_id and m.branch = r.branch
+    left join manager_names($month) as rid on m.manager_id = rid.manager_id
     where
         ($branch is null or m.branch = $branch)
         and ($manager_id is null or m.manager_id = $manager_id)

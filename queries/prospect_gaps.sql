@@ -39,16 +39,16 @@ flagged as (
     select
         *,
         segment in ('线下授信', '线上授信') and is_business
-            and not coalesce(has_basic_account, false) as gap_basic_account,
+        and not coalesce(has_basic_account, false) as gap_basic_account,
         is_firm and deposits >= $payroll_deposit and not coalesce(has_payroll, false) as gap_payroll,
         is_firm and coalesce(dep_settlement, 0) >= $cash_mgmt_deposit
-            and not coalesce(has_cash_mgmt, false) as gap_cash_mgmt,
+        and not coalesce(has_cash_mgmt, false) as gap_cash_mgmt,
         segment = '线下授信' and is_firm
-            and not coalesce(has_bill_discount, false) as gap_bill_discount,
+        and not coalesce(has_bill_discount, false) as gap_bill_discount,
         is_business and coalesce(regexp_matches(industry, '进出口|外贸|跨境|国际贸易'), false)
-            and not coalesce(has_intl_settlement, false) as gap_intl_settlement,
+        and not coalesce(has_intl_settlement, false) as gap_intl_settlement,
         segment in ('线下授信', '线上授信')
-            and not coalesce(has_credit_card, false) as gap_credit_card
+        and not coalesce(has_credit_card, false) as gap_credit_card
     from book
 ),
 
@@ -77,7 +77,10 @@ listed as (
 ),
 
 manager_counts as (
-    select branch, manager_id, count(*) filter (where gap_payroll) as manager_payroll
+    select
+        branch,
+        manager_id,
+        count(*) filter (where gap_payroll) as manager_payroll
     from listed
     group by branch, manager_id
 ),
@@ -99,7 +102,7 @@ kept as (
     qualify
         row_number() over (
             partition by branch, manager_id, gap_payroll
-            order by gap_count desc, deposits desc, customer_id
+            order by gap_count desc, deposits desc, customer_id asc
         ) <= $per_manager
 )
 
@@ -130,6 +133,6 @@ from kept as g
 cross join list_size as s
 left join manager_counts as mc
     on mc.branch is not distinct from g.branch and mc.manager_id is not distinct from g.manager_id
-left join manager_names($month) as r on r.manager_id = g.manager_id
-order by g.gap_count desc, g.deposits desc, g.customer_id
+left join manager_names($month) as r on g.manager_id = r.manager_id
+order by g.gap_count desc, g.deposits desc, g.customer_id asc
 limit $limit

@@ -36,10 +36,10 @@ select
     b.phone,
     count(*) over () as list_total
 from book as b
-left join manager_names($month) as r on r.manager_id = b.manager_id
+left join manager_names($month) as r on b.manager_id = r.manager_id
 where
     b.loans > 0
     and b.loan_maturity > b.month_end
     and b.loan_maturity <= b.month_end + cast($days as integer)
-order by b.loan_maturity, b.loans desc, b.customer_id
+order by b.loan_maturity asc, b.loans desc, b.customer_id asc
 limit $limit

@@ -34,7 +34,11 @@ listed as (
 ),
 
 manager_counts as (
-    select branch, manager_id, count(*) as manager_total, count(*) filter (where is_firm) as manager_firms
+    select
+        branch,
+        manager_id,
+        count(*) as manager_total,
+        count(*) filter (where is_firm) as manager_firms
     from listed
     group by branch, manager_id
 ),
@@ -54,7 +58,7 @@ kept as (
     from listed
     where $per_manager is not null
     qualify
-        row_number() over (partition by branch, manager_id, is_firm order by deposits desc, customer_id)
+        row_number() over (partition by branch, manager_id, is_firm order by deposits desc, customer_id asc)
         <= $per_manager
 )
 
@@ -88,6 +92,6 @@ from kept as p
 cross join list_size as s
 left join manager_counts as mc
     on mc.branch is not distinct from p.branch and mc.manager_id is not distinct from p.manager_id
-left join manager_names($month) as r on r.manager_id = p.manager_id
-order by p.deposits desc, p.customer_id
+left join manager_names($month) as r on p.manager_id = r.manager_id
+order by p.deposits desc, p.customer_id asc
 limit $limit

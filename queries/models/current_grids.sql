@@ -4,15 +4,15 @@
 --   month is the grid month used).
 -- Params: m (YYYY-MM), a table macro: select … from current_grids($month).
 create or replace macro current_grids(m) as table
-with grid_months as (
-    select
-        branch,
-        max(month) as month
-    from grids
-    where month <= m
-    group by branch
-)
+    with grid_months as (
+        select
+            branch,
+            max(month) as month
+        from grids
+        where month <= m
+        group by branch
+    )
 
-select g.*
-from grids as g
-inner join grid_months as gm on g.branch = gm.branch and g.month = gm.month
+    select g.*
+    from grids as g
+    inner join grid_months as gm on g.branch = gm.branch and g.month = gm.month

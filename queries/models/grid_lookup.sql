@@ -3,11 +3,11 @@
 -- first sub-branch.
 -- Grain: one row per grid_id. Params: m (YYYY-MM), a table macro: grid_lookup($month).
 create or replace macro grid_lookup(m) as table
-select
-    grid_id,
-    grid_name,
-    grid_type,
-    branch,
-    manager_id
-from current_grids(m)
-qualify row_number() over (partition by grid_id order by month desc, branch) = 1
+    select
+        grid_id,
+        grid_name,
+        grid_type,
+        branch,
+        manager_id
+    from current_grids(m)
+    qualify row_number() over (partition by grid_id order by month desc, branch asc) = 1

@@ -3,9 +3,9 @@
 -- Grain: one row per manager_id listed at or before the month.
 -- Params: m (YYYY-MM), a table macro: manager_names_asof($month).
 create or replace macro manager_names_asof(m) as table
-select
-    manager_id,
-    arg_max(manager_name, month) as manager_name
-from managers
-where month <= m
-group by manager_id
+    select
+        manager_id,
+        arg_max(manager_name, month) as manager_name
+    from managers
+    where month <= m
+    group by manager_id

@@ -3,6 +3,6 @@
 -- Grain: one row per sub-branch. Params: m (YYYY-MM), b (sub-branch; NULL = all), a table
 --   macro: present_branches($month, $branch).
 create or replace macro present_branches(m, b) as table
-select distinct branch
-from customers
-where month = m and (b is null or branch = b)
+    select distinct branch
+    from customers
+    where month = m and (b is null or branch = b)

@@ -14,5 +14,5 @@ create or replace macro scope_baseline(m, b) as (
             and month <= m
         order by month
         limit 1
-    )
+    ) as first_month
 )

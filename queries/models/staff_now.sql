@@ -3,9 +3,9 @@
 -- Grain: one row per manager_id and sub-branch. Params: m (YYYY-MM), b (sub-branch; NULL =
 --   all), a table macro: staff_now($month, $branch).
 create or replace macro staff_now(m, b) as table
-select distinct
-    manager_id,
-    branch,
-    is_manager
-from staff(m, b)
-where month = m
+    select distinct
+        manager_id,
+        branch,
+        is_manager
+    from staff(m, b)
+    where month = m

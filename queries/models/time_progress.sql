@@ -5,12 +5,14 @@
 create or replace macro time_progress(baseline, m) as
 case
     when baseline < m
-        then date_diff('day', month_end(baseline), month_end(m))
-        / date_diff('day', month_end(baseline), make_date(cast(left(m, 4) as integer), 12, 31))
-    else date_diff('day', make_date(cast(left(m, 4) as integer) - 1, 12, 31), month_end(m))
-    / date_diff(
-        'day',
-        make_date(cast(left(m, 4) as integer) - 1, 12, 31),
-        make_date(cast(left(m, 4) as integer), 12, 31)
-    )
+        then
+            date_diff('day', month_end(baseline), month_end(m))
+            / date_diff('day', month_end(baseline), make_date(cast(left(m, 4) as integer), 12, 31))
+    else
+        date_diff('day', make_date(cast(left(m, 4) as integer) - 1, 12, 31), month_end(m))
+        / date_diff(
+            'day',
+            make_date(cast(left(m, 4) as integer) - 1, 12, 31),
+            make_date(cast(left(m, 4) as integer), 12, 31)
+        )
 end

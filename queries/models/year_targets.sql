@@ -4,10 +4,10 @@
 -- Grain: one row per stored targets row of the year. Params: m (YYYY-MM), a table macro:
 --   year_targets($month).
 create or replace macro year_targets(m) as table
-select
-    metric,
-    nullif(trim(branch), '') as branch,
-    nullif(trim(manager_id), '') as manager_id,
-    target
-from targets
-where year = cast(left(m, 4) as integer)
+    select
+        metric,
+        nullif(trim(branch), '') as branch,
+        nullif(trim(manager_id), '') as manager_id,
+        target
+    from targets
+    where year = cast(left(m, 4) as integer)
