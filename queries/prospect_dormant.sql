@@ -13,7 +13,7 @@
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: last active month (never active first), then customer id.
 -- Registry (puhui/queries.py): $window_months, $limit come from the settings unless given.
-with book as (
+with book as materialized (
     select *
     from prospect_book($month, $branch, $manager_id)
 ),

@@ -10,9 +10,7 @@
 -- Order: maturity date, then loans largest first.
 -- Registry (puhui/queries.py): $days, $limit come from the settings unless given.
 with book as (
-    select
-        *,
-        month_end($month) as month_end
+    select *
     from prospect_book($month, $branch, $manager_id)
 )
 
@@ -29,7 +27,7 @@ select
     b.loan_online,
     b.credit_limit,
     b.loan_maturity,
-    cast(date_diff('day', b.month_end, b.loan_maturity) as integer) as days_left,
+    cast(date_diff('day', month_end($month), b.loan_maturity) as integer) as days_left,
     b.deposits,
     b.settle_share,
     cast(coalesce(b.overdue, 0) as decimal(18, 2)) as overdue,
@@ -39,7 +37,7 @@ from book as b
 left join manager_names($month) as r on b.manager_id = r.manager_id
 where
     b.loans > 0
-    and b.loan_maturity > b.month_end
-    and b.loan_maturity <= b.month_end + cast($days as integer)
+    and b.loan_maturity > month_end($month)
+    and b.loan_maturity <= month_end($month) + cast($days as integer)
 order by b.loan_maturity asc, b.loans desc, b.customer_id asc
 limit $limit

@@ -6,7 +6,11 @@
 -- Params: m (YYYY-MM), b (sub-branch; NULL = all), per_branch (boolean), a table macro:
 --   scorecard_values($month, $branch, false). value: DECIMAL(38,6).
 create or replace macro scorecard_values(m, b, per_branch) as table
-    with totals as (
+    with book as materialized (
+        select * from manager_book(m, b)
+    ),
+
+    totals as (
         select
             month,
             case when per_branch then branch end as branch,
@@ -17,19 +21,48 @@ create or replace macro scorecard_values(m, b, per_branch) as table
             sum(loans) as loans,
             sum(deposits) as deposits,
             sum(overdue) as overdue
-        from manager_book(m, b)
-        group by 1, 2
+        from book
+        group by all
+    ),
+
+    -- The staff of each month: the roster of the present sub-branches plus anyone holding
+    -- customers there; a customer manager has role 客户经理 as listed that month, or none.
+    roles as (
+        select
+            month,
+            manager_id,
+            any_value(role) as role
+        from managers
+        where month in (select distinct month from book)
+        group by month, manager_id
+    ),
+
+    people as (
+        select
+            x.month,
+            x.manager_id,
+            x.branch
+        from managers as x
+        semi join present_branches(m, b) as p on x.branch = p.branch
+        where x.month in (select distinct month from book)
+        union
+        select
+            month,
+            manager_id,
+            branch
+        from book
     ),
 
     headcount as (
         select
             s.month,
             case when per_branch then s.branch end as branch,
-            count(distinct s.manager_id) filter (where s.is_manager) as managers
-        from staff(m, b) as s
+            count(distinct s.manager_id) filter (where coalesce(r.role = '客户经理', true)) as managers
+        from people as s
+        left join roles as r on s.month = r.month and s.manager_id = r.manager_id
         semi join totals as t
             on s.month = t.month and t.branch is not distinct from (case when per_branch then s.branch end)
-        group by 1, 2
+        group by all
     )
 
     select
