@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from . import settings
 
 MODELS_DIR = settings.QUERIES_DIR / "models"
 VERSION_MACRO = "puhui_models_version"
+_lock = threading.Lock()
 _CREATE = re.compile(r"^\s*create\s+or\s+replace\s+(view|macro)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -113,17 +115,22 @@ def ensure(con: duckdb.DuckDBPyConnection, directory: Path = MODELS_DIR) -> duck
     models, digest = load(directory)
     if _current(con, digest):
         return con
-    try:
-        con.execute("begin transaction")
-    except duckdb.Error:  # already inside the caller's transaction
-        _create_all(con, models, digest, temp=_read_only(con))
-        return con
-    try:
-        _create_all(con, models, digest, temp=_read_only(con))
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    # The app's scripts run on cursors of one connection: two of them replacing the models at
+    # once would conflict in DuckDB's catalog, so one replaces them and the other finds them.
+    with _lock:
+        if _current(con, digest):
+            return con
+        try:
+            con.execute("begin transaction")
+        except duckdb.Error:  # already inside the caller's transaction
+            _create_all(con, models, digest, temp=_read_only(con))
+            return con
+        try:
+            _create_all(con, models, digest, temp=_read_only(con))
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
     return con
 
 

@@ -129,3 +129,30 @@ def test_month_helpers_cross_the_year():
     ]
     assert con.execute("select time_progress(null, '2026-12'), time_progress('2025-12', '2026-12')").fetchall() == [(1.0, 1.0)]
     con.close()
+
+
+def test_cursors_replacing_stale_models_at_once_do_not_fail(tmp_path):
+    """The app's scripts run on cursors of one connection; after an upgrade several may find stale models."""
+    import threading
+
+    con = store.connect(tmp_path / "c.duckdb")
+    try:
+        for _ in range(3):
+            con.execute(f"drop macro {models.VERSION_MACRO}")  # as after a change of the model files
+            problems: list[str] = []
+
+            def run_query():
+                try:
+                    queries.run_rows(con.cursor(), "deposit_trend", {})
+                except Exception as problem:  # noqa: BLE001 - collected for the assertion
+                    problems.append(repr(problem))
+
+            threads = [threading.Thread(target=run_query) for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert problems == []
+            assert con.execute(f"select {models.VERSION_MACRO}()").fetchall() == [(models.load()[1],)]
+    finally:
+        con.close()
