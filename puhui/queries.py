@@ -18,6 +18,11 @@ The pages (``ui.Context.run``), ``python -m puhui query`` and the tests all go t
 :func:`resolve`, so the same name and parameters give the same figures everywhere. The
 registry refuses a parameter it does not know, a missing required one, and a query file
 whose ``$parameters`` differ from its declaration.
+
+The queries select from shared views and macros under ``queries/models/`` (customer_facts,
+the month helpers, the roster, the target cascade …; see :mod:`puhui.models`): a query file
+is a dataset, a model file is logic several datasets share. :func:`run` and :func:`run_rows`
+make sure the connection sees the current models first.
 """
 
 from __future__ import annotations
