@@ -18,6 +18,11 @@ The pages (``ui.Context.run``), ``python -m puhui query`` and the tests all go t
 :func:`resolve`, so the same name and parameters give the same figures everywhere. The
 registry refuses a parameter it does not know, a missing required one, and a query file
 whose ``$parameters`` differ from its declaration.
+
+The queries select from shared views and macros under ``queries/models/`` (customer_facts,
+the month helpers, the roster, the target cascade …; see :mod:`puhui.models`): a query file
+is a dataset, a model file is logic several datasets share. :func:`run` and :func:`run_rows`
+make sure the connection sees the current models first.
 """
 
 from __future__ import annotations
@@ -32,8 +37,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import periods
-from . import settings, store
+from . import models, periods, settings, store
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -334,12 +338,14 @@ def bind(query: Query, params: dict | None) -> dict:
 def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
     """Run query ``name`` with its parameters resolved (:func:`resolve`) and return a DataFrame."""
     query = get(name, **kw)
+    models.ensure(con)
     return con.execute(query.sql, resolve(query, params, con)).df()
 
 
 def run_rows(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **kw) -> tuple[list[str], list[tuple]]:
     """Run query ``name``; return column names and rows as Python values (Decimals kept exact)."""
     query = get(name, **kw)
+    models.ensure(con)
     cursor = con.execute(query.sql, resolve(query, params, con))
     columns = [d[0] for d in cursor.description]
     return columns, cursor.fetchall()

@@ -60,11 +60,14 @@ def connect(db: str | Path | None = None, read_only: bool = False) -> duckdb.Duc
     """Open the database (creating folder, file and schema as needed)."""
     path = settings.db_path(db)
     if read_only and path.exists():
-        return _locked(duckdb.connect(str(path), read_only=True, config=hardened_config()))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = _locked(duckdb.connect(str(path), config=hardened_config()))
-    migrate(con)
-    return con
+        con = _locked(duckdb.connect(str(path), read_only=True, config=hardened_config()))
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = _locked(duckdb.connect(str(path), config=hardened_config()))
+        migrate(con)
+    from . import models  # imported here: models needs nothing of store
+
+    return models.ensure(con)  # the shared SQL views and macros (queries/models/), after migrations
 
 
 def _locked(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

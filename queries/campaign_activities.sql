@@ -16,14 +16,17 @@ with activities_in_year as (
         cast(coalesce(new_deposits, 0) as decimal(18, 2)) as new_deposits,
         cast(coalesce(new_loans, 0) as decimal(18, 2)) as new_loans
     from activities
-    where month >= left($month, 4) || '-01'
+    where
+        month >= left($month, 4) || '-01'
         and month <= $month
         and ($branch is null or branch = $branch)
 ),
 
 manager_names as (
     -- the name on the latest roster up to the data month
-    select manager_id, arg_max(manager_name, month) as manager_name
+    select
+        manager_id,
+        arg_max(manager_name, month) as manager_name
     from managers
     where month <= $month
     group by manager_id
@@ -43,5 +46,5 @@ select
     a.new_deposits,
     a.new_loans
 from activities_in_year as a
-left join manager_names as n on n.manager_id = a.manager_id
+left join manager_names as n on a.manager_id = n.manager_id
 order by a.activity_date, a.branch, a.activity_name

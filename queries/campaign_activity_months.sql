@@ -5,6 +5,7 @@
 -- Params: $month (YYYY-MM).
 select distinct month
 from activities
-where month >= left($month, 4) || '-01'
+where
+    month >= left($month, 4) || '-01'
     and month <= $month
 order by month

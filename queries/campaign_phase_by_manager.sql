@@ -21,11 +21,18 @@ with phase_window as (
 ),
 
 activities_in_phase as (
-    select a.branch, nullif(trim(a.manager_id), '') as manager_id, a.new_accounts, a.new_basic_accounts,
-        a.new_payroll, a.new_deposits, a.new_loans
+    select
+        a.branch,
+        nullif(trim(a.manager_id), '') as manager_id,
+        a.new_accounts,
+        a.new_basic_accounts,
+        a.new_payroll,
+        a.new_deposits,
+        a.new_loans
     from activities as a
     cross join phase_window as w
-    where a.month between w.start_month and w.end_month
+    where
+        a.month between w.start_month and w.end_month
         and a.month <= $month
         and ($branch is null or a.branch = $branch)
 ),
@@ -37,17 +44,27 @@ present as (
 ),
 
 customers_in_year as (
-    select c.month, c.branch, c.manager_id, c.segment
+    select
+        c.month,
+        c.branch,
+        c.manager_id,
+        c.segment
     from customers as c
-    semi join present as p on p.branch = c.branch
-    where c.month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
+    semi join present as p on c.branch = p.branch
+    where
+        c.month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
         and c.month <= $month
 ),
 
 roster as (
-    select manager_id, any_value(manager_name) as manager_name, any_value(branch) as branch, any_value(role) as role
+    select
+        manager_id,
+        any_value(manager_name) as manager_name,
+        any_value(branch) as branch,
+        any_value(role) as role
     from managers
-    where month = $month
+    where
+        month = $month
         and ($branch is null or branch = $branch)
     group by manager_id
 ),
@@ -74,7 +91,7 @@ refs as (
         ) as start_ref,
         max(s.month) filter (
             where s.month <= least(w.end_month, $month) and s.month >= b.baseline_month
-                and w.start_month <= $month
+            and w.start_month <= $month
         ) as end_ref
     from stored_months as s
     cross join phase_window as w
@@ -84,11 +101,19 @@ refs as (
 
 signed_counts as (
     -- the end count with a plus sign, the start count with a minus sign: their sum is the increase
-    select c.branch, c.manager_id, c.segment, 1 as sign
+    select
+        c.branch,
+        c.manager_id,
+        c.segment,
+        1 as sign
     from customers_in_year as c
     inner join refs as r on c.month = r.end_ref
     union all
-    select c.branch, c.manager_id, c.segment, -1 as sign
+    select
+        c.branch,
+        c.manager_id,
+        c.segment,
+        -1 as sign
     from customers_in_year as c
     inner join refs as r on c.month = r.start_ref
     where r.end_ref is not null
@@ -120,14 +145,22 @@ activity_sums as (
 ),
 
 values_long as (
-    select branch, manager_id, measure, cast(value as decimal(18, 2)) as value
+    select
+        branch,
+        manager_id,
+        measure,
+        cast(value as decimal(18, 2)) as value
     from (
         unpivot activity_sums
         on 新开户数, 新开基本户数, 新增代发户数, 新增存款, 新增贷款
         into name measure value value
     )
     union all
-    select branch, manager_id, measure, cast(value as decimal(18, 2)) as value
+    select
+        branch,
+        manager_id,
+        measure,
+        cast(value as decimal(18, 2)) as value
     from (
         unpivot count_increase
         on 线下授信户数, 线上授信户数, 非授信户数, 管户数
@@ -137,19 +170,29 @@ values_long as (
 
 entities as (
     -- a vice-president (分管行长) ranks only where an activity or a customer names them
-    select branch, manager_id from roster where coalesce(role, '') <> '分管行长'
+    select
+        branch,
+        manager_id
+    from roster
+    where coalesce(role, '') <> '分管行长'
     union
-    select branch, manager_id from activity_sums
+    select
+        branch,
+        manager_id
+    from activity_sums
     union
-    select branch, manager_id from count_increase
+    select
+        branch,
+        manager_id
+    from count_increase
 ),
 
 measures as (
     select *
     from (
         values
-            (1, '新开户数'), (2, '新开基本户数'), (3, '新增代发户数'), (4, '新增存款'), (5, '新增贷款'),
-            (6, '线下授信户数'), (7, '线上授信户数'), (8, '非授信户数'), (9, '管户数')
+        (1, '新开户数'), (2, '新开基本户数'), (3, '新增代发户数'), (4, '新增存款'), (5, '新增贷款'),
+        (6, '线下授信户数'), (7, '线上授信户数'), (8, '非授信户数'), (9, '管户数')
     ) as m (measure_order, measure)
 )
 
@@ -160,11 +203,12 @@ select
     m.measure,
     coalesce(v.value, 0) as value
 from entities as e
-semi join present as p on p.branch = e.branch
+semi join present as p on e.branch = p.branch
 cross join measures as m
-left join roster as r on r.manager_id = e.manager_id
+left join roster as r on e.manager_id = r.manager_id
 left join values_long as v
-    on v.branch = e.branch
-    and v.manager_id is not distinct from e.manager_id
-    and v.measure = m.measure
+    on
+        e.branch = v.branch
+        and v.manager_id is not distinct from e.manager_id
+        and m.measure = v.measure
 order by e.branch, e.manager_id nulls first, m.measure_order

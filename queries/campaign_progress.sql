@@ -26,85 +26,50 @@
 -- before $month exists, year_time_progress (days from the baseline month-end to $month's end / to
 -- the year-end), year_progress_gap, attainment (count measures: year_actual / target_level).
 with activities_in_year as (
-    select month, branch, new_accounts, new_basic_accounts, new_payroll, new_deposits, new_loans
+    select
+        month,
+        branch,
+        new_accounts,
+        new_basic_accounts,
+        new_payroll,
+        new_deposits,
+        new_loans
     from activities
-    where month >= left($month, 4) || '-01'
+    where
+        month >= left($month, 4) || '-01'
         and month <= $month
         and ($branch is null or branch = $branch)
 ),
 
 present as (
-    select distinct branch
-    from customers
-    where month = $month and ($branch is null or branch = $branch)
+    select branch from present_branches($month, $branch)
 ),
 
 customers_in_year as (
-    select c.month, c.segment
-    from customers as c
-    semi join present as p on p.branch = c.branch
-    where c.month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
-        and c.month <= $month
-),
-
-targets_in_year as (
     select
-        metric,
-        nullif(trim(branch), '') as branch,
-        nullif(trim(manager_id), '') as manager_id,
-        target
-    from targets
-    where year = cast(left($month, 4) as integer)
-),
-
-roles as (
-    select manager_id, any_value(role) as role
-    from managers
-    where month = $month
-    group by manager_id
-),
-
-staff_now as (
-    select distinct s.manager_id, s.branch, coalesce(r.role = '客户经理', true) as is_manager
-    from (
-        select m.manager_id, m.branch
-        from managers as m
-        semi join present as p on p.branch = m.branch
-        where m.month = $month
-        union
-        select c.manager_id, c.branch
-        from customers as c
-        semi join present as p on p.branch = c.branch
-        where c.month = $month
-    ) as s
-    left join roles as r on r.manager_id = s.manager_id
+        c.month,
+        c.segment
+    from customers as c
+    semi join present as p on c.branch = p.branch
+    where
+        c.month >= year_start_month($month)
+        and c.month <= $month
 ),
 
 measures as (
     select *
     from (
         values
-            (1, '新开户数', 'activity'),
-            (2, '新开基本户数', 'activity'),
-            (3, '新增代发户数', 'activity'),
-            (4, '新增存款', 'activity'),
-            (5, '新增贷款', 'activity'),
-            (6, '线下授信户数', 'count'),
-            (7, '线上授信户数', 'count'),
-            (8, '非授信户数', 'count'),
-            (9, '管户数', 'count')
+        (1, '新开户数', 'activity'),
+        (2, '新开基本户数', 'activity'),
+        (3, '新增代发户数', 'activity'),
+        (4, '新增存款', 'activity'),
+        (5, '新增贷款', 'activity'),
+        (6, '线下授信户数', 'count'),
+        (7, '线上授信户数', 'count'),
+        (8, '非授信户数', 'count'),
+        (9, '管户数', 'count')
     ) as m (measure_order, measure, measure_kind)
-),
-
-defaults as (
-    select *
-    from (
-        values
-            ('线下授信户数', cast($default_offline as decimal(18, 2))),
-            ('线上授信户数', cast($default_online as decimal(18, 2))),
-            ('非授信户数', cast($default_non_credit as decimal(18, 2))),
-            ('管户数', cast($default_total as decimal(18, 2)))
-    ) as d (metric, per_manager)
 ),
 
 phases as (
@@ -137,14 +102,17 @@ phase_time as (
         -- days elapsed at the data month's last day, clamped to the phase
         greatest(
             0,
-            date_diff('day', start_date, least(end_date, last_day(cast($month || '-01' as date)))) + 1
+            date_diff('day', start_date, least(end_date, month_end($month))) + 1
         ) as days_elapsed,
         date_diff('day', start_date, end_date) + 1 as days_in_phase
     from phase_calendar
 ),
 
 phases_started as (
-    select phase, start_month, end_month
+    select
+        phase,
+        start_month,
+        end_month
     from phase_calendar
     where start_month <= $month
 ),
@@ -167,8 +135,9 @@ phases_with_activity_data as (
     select distinct p.phase
     from phases_started as p
     inner join activities as a
-        on a.month between p.start_month and p.end_month
-        and a.month <= $month
+        on
+            a.month between p.start_month and p.end_month
+            and a.month <= $month
 ),
 
 activity_actuals as (
@@ -183,7 +152,7 @@ activity_actuals as (
         on 新开户数, 新开基本户数, 新增代发户数, 新增存款, 新增贷款
         into name measure value actual
     ) as u
-    left join phases_with_activity_data as d on d.phase = u.phase
+    left join phases_with_activity_data as d on u.phase = d.phase
 ),
 
 counts_by_month as (
@@ -204,19 +173,8 @@ counts_long as (
 ),
 
 baseline as (
-    -- as on the overview: December of the previous year when stored in scope, else the
-    -- earliest month of the year (the first month from that December to $month)
-    select max(month) as baseline_month
-    from (
-        select month
-        from customers
-        where
-            ($branch is null or branch = $branch)
-            and month >= printf('%04d-12', cast(left($month, 4) as integer) - 1)
-            and month <= $month
-        order by month
-        limit 1
-    )
+    -- as on the overview
+    select scope_baseline($month, $branch) as baseline_month
 ),
 
 phase_refs as (
@@ -227,8 +185,9 @@ phase_refs as (
     from phases_started as p
     cross join baseline as b
     left join counts_by_month as c
-        on c.month <= least(p.end_month, $month)
-        and c.month >= b.baseline_month
+        on
+            c.month <= least(p.end_month, $month)
+            and b.baseline_month <= c.month
     group by p.phase
 ),
 
@@ -239,8 +198,8 @@ count_cumulative as (
         at_ref.n - base.n as cumulative_actual
     from phase_refs as r
     cross join baseline as b
-    inner join counts_long as base on base.month = b.baseline_month
-    left join counts_long as at_ref on at_ref.month = r.ref_month and at_ref.measure = base.measure
+    inner join counts_long as base on b.baseline_month = base.month
+    left join counts_long as at_ref on r.ref_month = at_ref.month and base.measure = at_ref.measure
 ),
 
 count_actuals as (
@@ -254,65 +213,26 @@ count_actuals as (
 ),
 
 phase_actuals as (
-    select phase, measure, actual, cumulative_actual from activity_actuals
-    union all
-    select phase, measure, actual, cumulative_actual from count_actuals
-),
-
-manager_uploaded as (
-    select manager_id, metric, max(target) as target
-    from targets_in_year
-    where manager_id is not null
-    group by manager_id, metric
-),
-
-branch_uploaded as (
-    select t.branch, t.metric, max(t.target) as target
-    from targets_in_year as t
-    semi join present as p on p.branch = t.branch
-    where t.manager_id is null
-    group by t.branch, t.metric
-),
-
-line_uploaded as (
-    select metric, max(target) as target
-    from targets_in_year
-    where branch is null and manager_id is null
-    group by metric
-),
-
-manager_level as (
     select
-        s.branch,
-        m.measure,
-        sum(coalesce(mu.target, case when s.is_manager then d.per_manager end)) as target,
-        count(mu.target) as uploaded_parts,
-        count(*) filter (where mu.target is null and s.is_manager and d.per_manager is not null) as default_parts
-    from staff_now as s
-    cross join measures as m
-    left join manager_uploaded as mu on mu.manager_id = s.manager_id and mu.metric = m.measure
-    left join defaults as d on d.metric = m.measure and m.measure_kind = 'count'
-    group by s.branch, m.measure
-),
-
-scope_branches as (
-    select branch from staff_now
-    union
-    select branch from branch_uploaded
+        phase,
+        measure,
+        actual,
+        cumulative_actual
+    from activity_actuals
+    union all
+    select
+        phase,
+        measure,
+        actual,
+        cumulative_actual
+    from count_actuals
 ),
 
 branch_level as (
-    select
-        sb.branch,
-        m.measure,
-        coalesce(bu.target, ml.target) as target,
-        bu.target is not null as branch_part,
-        bu.target is null and ml.uploaded_parts > 0 as manager_part,
-        bu.target is null and ml.default_parts > 0 as default_part
-    from scope_branches as sb
-    cross join measures as m
-    left join branch_uploaded as bu on bu.branch = sb.branch and bu.metric = m.measure
-    left join manager_level as ml on ml.branch = sb.branch and ml.measure = m.measure
+    select *
+    from branch_targets(
+        $month, $branch, $default_total, $default_offline, $default_online, $default_non_credit, null, null
+    )
 ),
 
 target_levels as (
@@ -340,8 +260,8 @@ target_levels as (
             ) || '合计'
         end as stored_source
     from measures as m
-    left join branch_level as bl on bl.measure = m.measure and bl.target is not null
-    left join line_uploaded as lu on lu.metric = m.measure
+    left join branch_level as bl on m.measure = bl.metric and bl.target is not null
+    left join line_targets($month) as lu on m.measure = lu.metric
     group by m.measure, lu.target
 ),
 
@@ -355,8 +275,8 @@ annual_targets as (
         base.n as baseline_count
     from measures as m
     cross join baseline as b
-    left join target_levels as tl on tl.measure = m.measure
-    left join counts_long as base on base.month = b.baseline_month and base.measure = m.measure
+    left join target_levels as tl on m.measure = tl.measure
+    left join counts_long as base on b.baseline_month = base.month and m.measure = base.measure
 ),
 
 annual as (
@@ -383,34 +303,12 @@ year_figures as (
             when b.baseline_month < $month then a.baseline_count
         end as year_start,
         case when a.measure_kind = 'count' then now.n else cur.cumulative_actual end as year_actual,
-        case
-            when a.measure_kind = 'count' and b.baseline_month < $month
-                then date_diff(
-                    'day',
-                    last_day(cast(b.baseline_month || '-01' as date)),
-                    last_day(cast($month || '-01' as date))
-                )
-                / date_diff(
-                    'day',
-                    last_day(cast(b.baseline_month || '-01' as date)),
-                    make_date(cast(left($month, 4) as integer), 12, 31)
-                )
-            else date_diff(
-                'day',
-                make_date(cast(left($month, 4) as integer) - 1, 12, 31),
-                last_day(cast($month || '-01' as date))
-            )
-            / date_diff(
-                'day',
-                make_date(cast(left($month, 4) as integer) - 1, 12, 31),
-                make_date(cast(left($month, 4) as integer), 12, 31)
-            )
-        end as year_time_progress
+        time_progress(case when a.measure_kind = 'count' then b.baseline_month end, $month) as year_time_progress
     from annual as a
     cross join baseline as b
-    left join counts_long as now on now.month = $month and now.measure = a.measure
+    left join counts_long as now on now.month = $month and a.measure = now.measure
     left join phase_actuals as cur
-        on cur.measure = a.measure and cur.phase = (select phase from current_phase)
+        on a.measure = cur.measure and cur.phase = (select phase from current_phase)
 ),
 
 year_progress as (
@@ -427,7 +325,7 @@ year_progress as (
             when a.measure_kind = 'count' then cast(y.year_actual as double) / nullif(cast(a.target_level as double), 0)
         end as attainment
     from year_figures as y
-    inner join annual as a on a.measure = y.measure
+    inner join annual as a on y.measure = a.measure
 ),
 
 rows as (
@@ -454,7 +352,7 @@ rows as (
     from phase_time as p
     cross join annual as a
     cross join baseline as b
-    left join phase_actuals as pa on pa.phase = p.phase and pa.measure = a.measure
+    left join phase_actuals as pa on p.phase = pa.phase and a.measure = pa.measure
 )
 
 select

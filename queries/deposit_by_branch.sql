@@ -9,46 +9,13 @@
 --   sub-branch; prev_month / year_start_month / year_ago_month name the base months and
 --   prev_month_stored / year_start_stored / year_ago_stored say whether they are stored.
 --   k_share = the kind's share of dep_total (0 to 1; NULL when dep_total is 0).
-with periods as (
-    select
-        strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev,
-        printf('%04d-12', cast(left($month, 4) as integer) - 1) as month_dec,
-        strftime(strptime($month || '-01', '%Y-%m-%d') - interval 12 month, '%Y-%m') as month_year_ago
-),
-
-customers_in_scope as (
-    -- The three months as a plain list of constants (not a join against periods), so the
-    -- filter reaches the scan instead of running after it over every stored month.
-    select month, branch, manager_id, dep_settlement, dep_pure, dep_margin, dep_savings
-    from customers
+with by_month as (
+    -- The months as a plain list of constants, so the filter reaches the scan.
+    select *
+    from branch_deposits
     where
-        month in (
-            $month,
-            strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'),
-            printf('%04d-12', cast(left($month, 4) as integer) - 1),
-            strftime(strptime($month || '-01', '%Y-%m-%d') - interval 12 month, '%Y-%m')
-        )
+        month in ($month, previous_month($month), year_start_month($month), year_ago_month($month))
         and ($branch is null or branch = $branch)
-),
-
-by_month as (
-    select
-        month,
-        branch,
-        count(*) as customers,  -- a customer is stored once per month and sub-branch
-        count(distinct manager_id) as managers,
-        cast(sum(coalesce(dep_settlement, 0)) as decimal(18, 2)) as dep_settlement,
-        cast(sum(coalesce(dep_pure, 0)) as decimal(18, 2)) as dep_pure,
-        cast(sum(coalesce(dep_margin, 0)) as decimal(18, 2)) as dep_margin,
-        cast(sum(coalesce(dep_savings, 0)) as decimal(18, 2)) as dep_savings,
-        cast(
-            sum(
-                coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-                + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
-            ) as decimal(18, 2)
-        ) as dep_total
-    from customers_in_scope
-    group by month, branch
 )
 
 select
@@ -79,16 +46,15 @@ select
     now.dep_margin - year_ago.dep_margin as dep_margin_yoy,
     now.dep_savings - year_ago.dep_savings as dep_savings_yoy,
     now.dep_total - year_ago.dep_total as dep_total_yoy,
-    periods.month_prev as prev_month,
-    periods.month_dec as year_start_month,
-    periods.month_year_ago as year_ago_month,
+    previous_month($month) as prev_month,
+    year_start_month($month) as year_start_month,
+    year_ago_month($month) as year_ago_month,
     prev.branch is not null as prev_month_stored,
     year_start.branch is not null as year_start_stored,
     year_ago.branch is not null as year_ago_stored
 from by_month as now
-cross join periods
-left join by_month as prev on prev.branch = now.branch and prev.month = periods.month_prev
-left join by_month as year_start on year_start.branch = now.branch and year_start.month = periods.month_dec
-left join by_month as year_ago on year_ago.branch = now.branch and year_ago.month = periods.month_year_ago
+left join by_month as prev on now.branch = prev.branch and prev.month = previous_month($month)
+left join by_month as year_start on now.branch = year_start.branch and year_start.month = year_start_month($month)
+left join by_month as year_ago on now.branch = year_ago.branch and year_ago.month = year_ago_month($month)
 where now.month = $month
 order by now.branch

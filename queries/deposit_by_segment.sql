@@ -7,37 +7,18 @@
 -- A missing segment is derived as the contract says (offline loan → 线下授信, else online
 -- loan → 线上授信, else 非授信). payroll_customers and dep_savings_payroll count the
 -- customers with 代发工资 (has_payroll) and their savings deposits.
-with customers_now as (
-    select
-        branch,
-        coalesce(
-            segment,
-            case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
-                else '非授信'
-            end
-        ) as segment,
-        coalesce(has_payroll, false) as has_payroll,
-        coalesce(dep_settlement, 0) as dep_settlement,
-        coalesce(dep_pure, 0) as dep_pure,
-        coalesce(dep_margin, 0) as dep_margin,
-        coalesce(dep_savings, 0) as dep_savings
-    from customers
-    where month = $month and ($branch is null or branch = $branch)
-)
-
 select
     branch,
     segment,
     count(*) as customers,
-    count(*) filter (where has_payroll) as payroll_customers,
-    cast(sum(dep_settlement) as decimal(18, 2)) as dep_settlement,
-    cast(sum(dep_pure) as decimal(18, 2)) as dep_pure,
-    cast(sum(dep_margin) as decimal(18, 2)) as dep_margin,
-    cast(sum(dep_savings) as decimal(18, 2)) as dep_savings,
-    cast(sum(dep_settlement + dep_pure + dep_margin + dep_savings) as decimal(18, 2)) as dep_total,
-    cast(coalesce(sum(dep_savings) filter (where has_payroll), 0) as decimal(18, 2)) as dep_savings_payroll
-from customers_now
+    count(*) filter (where coalesce(has_payroll, false)) as payroll_customers,
+    cast(sum(coalesce(dep_settlement, 0)) as decimal(18, 2)) as dep_settlement,
+    cast(sum(coalesce(dep_pure, 0)) as decimal(18, 2)) as dep_pure,
+    cast(sum(coalesce(dep_margin, 0)) as decimal(18, 2)) as dep_margin,
+    cast(sum(coalesce(dep_savings, 0)) as decimal(18, 2)) as dep_savings,
+    cast(sum(deposits) as decimal(18, 2)) as dep_total,
+    cast(coalesce(sum(coalesce(dep_savings, 0)) filter (where has_payroll), 0) as decimal(18, 2)) as dep_savings_payroll
+from customer_facts
+where month = $month and ($branch is null or branch = $branch)
 group by branch, segment
 order by branch, segment

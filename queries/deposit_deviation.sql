@@ -16,25 +16,14 @@ with customers_now as (
         customer_name,
         manager_id,
         branch,
-        cast(
-            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
-            as decimal(18, 2)
-        ) as dep_total,
+        cast(deposits as decimal(18, 2)) as dep_total,
         dep_avg
-    from customers
+    from customer_facts
     where
         month = $month
         and ($branch is null or branch = $branch)
         and ($manager_id is null or manager_id = $manager_id)
         and dep_avg > 0
-),
-
-managers_now as (
-    select manager_id, any_value(manager_name) as manager_name
-    from managers
-    where month = $month
-    group by manager_id
 )
 
 select
@@ -49,6 +38,6 @@ select
     (c.dep_total - c.dep_avg) / c.dep_avg as deviation,
     abs(c.dep_total - c.dep_avg) > cast(coalesce($threshold, 0.03) as decimal(9, 6)) * c.dep_avg as flagged
 from customers_now as c
-left join managers_now as m on m.manager_id = c.manager_id
+left join manager_names($month) as m on c.manager_id = m.manager_id
 order by flagged desc, abs(c.dep_total - c.dep_avg) desc, c.customer_id
 limit coalesce($top_n, 9223372036854775807)

@@ -9,15 +9,12 @@
 --   base month is not stored for the manager's sub-branch (no customers rows there), and
 --   prev_month_stored / year_start_stored say which.
 with roster as (
-    select manager_id, manager_name, branch
+    select
+        manager_id,
+        manager_name,
+        branch
     from managers
     where month = $month
-),
-
-periods as (
-    select
-        strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m') as month_prev,
-        printf('%04d-12', cast(left($month, 4) as integer) - 1) as month_dec
 ),
 
 books as (
@@ -29,21 +26,24 @@ books as (
         sum(coalesce(customers.dep_pure, 0)) as dep_pure,
         sum(coalesce(customers.dep_margin, 0)) as dep_margin,
         sum(coalesce(customers.dep_savings, 0)) as dep_savings
-    from customers, periods
-    where customers.month in ($month, periods.month_prev, periods.month_dec)
+    from customers
+    where customers.month in ($month, previous_month($month), year_start_month($month))
     group by customers.month, customers.manager_id, customers.branch
 ),
 
 book as (
-    select books.* from books where books.month = $month
+    select books.* from books
+    where books.month = $month
 ),
 
 book_prev as (
-    select books.* from books, periods where books.month = periods.month_prev
+    select books.* from books
+    where books.month = previous_month($month)
 ),
 
 book_dec as (
-    select books.* from books, periods where books.month = periods.month_dec
+    select books.* from books
+    where books.month = year_start_month($month)
 ),
 
 branch_prev as (
@@ -55,11 +55,18 @@ branch_dec as (
 ),
 
 managers_in_scope as (
-    select manager_id, branch, manager_name from roster
+    select
+        manager_id,
+        branch,
+        manager_name
+    from roster
     union
-    select book.manager_id, book.branch, null as manager_name
+    select
+        book.manager_id,
+        book.branch,
+        null as manager_name
     from book
-    anti join roster on roster.manager_id = book.manager_id and roster.branch = book.branch
+    anti join roster on book.manager_id = roster.manager_id and book.branch = roster.branch
 ),
 
 mix as (
@@ -82,12 +89,12 @@ mix as (
         bool_or(bp.branch is not null) as prev_month_stored,
         bool_or(bd.branch is not null) as year_start_stored
     from managers_in_scope as m
-    left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
-    left join book_prev as p on p.manager_id = m.manager_id and p.branch = m.branch
-    left join book_dec as d on d.manager_id = m.manager_id and d.branch = m.branch
-    left join branch_prev as bp on bp.branch = m.branch
-    left join branch_dec as bd on bd.branch = m.branch
-    left join roster as r on r.manager_id = m.manager_id
+    left join book as b on m.manager_id = b.manager_id and m.branch = b.branch
+    left join book_prev as p on m.manager_id = p.manager_id and m.branch = p.branch
+    left join book_dec as d on m.manager_id = d.manager_id and m.branch = d.branch
+    left join branch_prev as bp on m.branch = bp.branch
+    left join branch_dec as bd on m.branch = bd.branch
+    left join roster as r on m.manager_id = r.manager_id
     where $branch is null or m.branch = $branch
     group by m.manager_id, m.manager_name, m.branch
 )
@@ -111,13 +118,15 @@ select
     case when year_start_stored then dep_savings - dec_savings end as dep_savings_ytd,
     case
         when prev_month_stored
-            then (dep_settlement + dep_pure + dep_margin + dep_savings)
-            - (prev_settlement + prev_pure + prev_margin + prev_savings)
+            then
+                (dep_settlement + dep_pure + dep_margin + dep_savings)
+                - (prev_settlement + prev_pure + prev_margin + prev_savings)
     end as dep_total_mom,
     case
         when year_start_stored
-            then (dep_settlement + dep_pure + dep_margin + dep_savings)
-            - (dec_settlement + dec_pure + dec_margin + dec_savings)
+            then
+                (dep_settlement + dep_pure + dep_margin + dep_savings)
+                - (dec_settlement + dec_pure + dec_margin + dec_savings)
     end as dep_total_ytd,
     prev_month_stored,
     year_start_stored

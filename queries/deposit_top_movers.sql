@@ -15,10 +15,9 @@ with both_months as (
         customer_id,
         manager_id,
         branch,
-        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as dep_total
-    from customers
-    where month in ($month, strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'))
+        deposits as dep_total
+    from customer_facts
+    where month in ($month, previous_month($month))
 ),
 
 per_customer as (
@@ -38,7 +37,10 @@ per_customer as (
 ),
 
 branches as (
-    select branch, bool_or(is_now) as in_now, bool_or(not is_now) as in_prev
+    select
+        branch,
+        bool_or(is_now) as in_now,
+        bool_or(not is_now) as in_prev
     from both_months
     group by branch
 ),
@@ -57,8 +59,9 @@ moves as (
     -- A customer this month needs its sub-branch stored last month; one gone this month
     -- needs the sub-branch it was in stored this month.
     semi join branches as b
-        on b.branch = case when p.in_now then p.branch_now else p.branch_prev end
-        and (case when p.in_now then b.in_prev else b.in_now end)
+        on
+            b.branch = case when p.in_now then p.branch_now else p.branch_prev end
+            and (case when p.in_now then b.in_prev else b.in_now end)
 ),
 
 in_scope as (
@@ -69,13 +72,15 @@ in_scope as (
 
 top_up as (
     -- order by … limit keeps a small heap per direction instead of sorting every customer.
-    select * from in_scope where change > 0
+    select * from in_scope
+    where change > 0
     order by abs(change) desc, customer_id
     limit coalesce($top_n, 10)
 ),
 
 top_down as (
-    select * from in_scope where change < 0
+    select * from in_scope
+    where change < 0
     order by abs(change) desc, customer_id
     limit coalesce($top_n, 10)
 ),
@@ -85,7 +90,11 @@ ranked as (
         *,
         case when change > 0 then '增加' else '减少' end as direction,
         row_number() over (partition by change > 0 order by abs(change) desc, customer_id) as rank
-    from (select * from top_up union all select * from top_down)
+    from (
+        select * from top_up
+        union all
+        select * from top_down
+    ) as movers
 ),
 
 names as (
@@ -96,16 +105,9 @@ names as (
         customers.month = $month as is_now,
         any_value(customers.customer_name) as customer_name
     from customers
-    semi join ranked on ranked.customer_id = customers.customer_id
-    where customers.month in ($month, strftime(strptime($month || '-01', '%Y-%m-%d') - interval 1 month, '%Y-%m'))
+    semi join ranked on customers.customer_id = ranked.customer_id
+    where customers.month in ($month, previous_month($month))
     group by customers.customer_id, customers.month = $month
-),
-
-managers_now as (
-    select manager_id, any_value(manager_name) as manager_name
-    from managers
-    where month = $month
-    group by manager_id
 )
 
 select
@@ -121,6 +123,6 @@ select
     cast(r.change as decimal(18, 2)) as change,
     r.status
 from ranked as r
-left join names as n on n.customer_id = r.customer_id and n.is_now = r.is_now
-left join managers_now as m on m.manager_id = r.manager_id
-order by r.direction desc, r.rank
+left join names as n on r.customer_id = n.customer_id and r.is_now = n.is_now
+left join manager_names($month) as m on r.manager_id = m.manager_id
+order by r.direction desc, r.rank asc

@@ -12,38 +12,16 @@
 -- Params: $month (YYYY-MM), $branch (optional, NULL = all sub-branches),
 -- $phase_start (optional, YYYY-MM-DD, NULL = first day of the calendar quarter).
 -- Registry (puhui/queries.py): $phase_start come from the settings unless given.
-with grid_months as (
-    select
-        branch,
-        max(month) as month
-    from grids
-    where month <= $month
-    group by branch
-),
-
-cells as (
-    select g.*
-    from grids as g
-    inner join grid_months as gm on gm.branch = g.branch and gm.month = g.month
-    where $branch is null or g.branch = $branch
+with cells as (
+    select *
+    from current_grids($month)
+    where $branch is null or branch = $branch
 ),
 
 bounds as (
     select
-        last_day(cast($month || '-01' as date)) as month_end,
-        coalesce(
-            cast($phase_start as date),
-            cast(date_trunc('quarter', cast($month || '-01' as date)) as date)
-        ) as phase_start
-),
-
-names as (
-    select
-        manager_id,
-        arg_max(manager_name, month) as manager_name
-    from managers
-    where month <= $month
-    group by manager_id
+        month_end($month) as month_end,
+        phase_first_day($phase_start, $month) as phase_start
 ),
 
 roster as (
@@ -107,7 +85,7 @@ recent_visits as (
         max(v.visit_date) as last_visit,
         count(*) filter (where v.visit_date >= b.phase_start) as phase_visits
     from visits as v
-    inner join visited as c on c.customer_id = v.customer_id
+    inner join visited as c on v.customer_id = c.customer_id
     cross join bounds as b
     where
         v.month <= $month and v.month >= strftime(b.phase_start, '%Y-%m')
@@ -116,9 +94,11 @@ recent_visits as (
 ),
 
 quiet as (
-    select c.customer_id, c.grid_id
+    select
+        c.customer_id,
+        c.grid_id
     from visited as c
-    anti join recent_visits as r on r.grid_id = c.grid_id
+    anti join recent_visits as r on c.grid_id = r.grid_id
 ),
 
 older_visits as (
@@ -126,17 +106,23 @@ older_visits as (
         c.grid_id,
         max(v.visit_date) as last_visit
     from visits as v
-    inner join quiet as c on c.customer_id = v.customer_id
+    inner join quiet as c on v.customer_id = c.customer_id
     cross join bounds as b
     where v.month <= $month and v.visit_date <= b.month_end
     group by c.grid_id
 ),
 
 cell_visits as (
-    select grid_id, last_visit, phase_visits
+    select
+        grid_id,
+        last_visit,
+        phase_visits
     from recent_visits
     union all
-    select grid_id, last_visit, 0 as phase_visits
+    select
+        grid_id,
+        last_visit,
+        0 as phase_visits
     from older_visits
 ),
 
@@ -194,8 +180,8 @@ select
 from cells as g
 cross join bounds as b
 cross join roster_stored as rs
-left join cell_book as cb on cb.grid_id = g.grid_id
-left join cell_activities as ca on ca.grid_id = g.grid_id
-left join cell_visits as cv on cv.grid_id = g.grid_id
-left join names as n on n.manager_id = nullif(trim(g.manager_id), '')
+left join cell_book as cb on g.grid_id = cb.grid_id
+left join cell_activities as ca on g.grid_id = ca.grid_id
+left join cell_visits as cv on g.grid_id = cv.grid_id
+left join manager_names_asof($month) as n on n.manager_id = nullif(trim(g.manager_id), '')
 order by g.branch, g.grid_id

@@ -24,13 +24,7 @@
 --   (1 + number with fewer accounts) within floor(n * share), ties at the edge all included, none
 --   when the scope has fewer than 4 customer managers; overloaded = total > overloaded_accounts.
 -- Registry (puhui/queries.py): $default_offline, $default_online, $default_non_credit, $default_total, $default_loans, $default_deposits, $overloaded_accounts, $bottom_group_share come from the settings unless given.
-with calendar as (
-    select
-        strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m') as previous_month,
-        cast(left($month, 4) as integer) as target_year
-),
-
-defaults as (
+with defaults as (
     select
         cast(coalesce($default_offline, 25) as bigint) as offline,
         cast(coalesce($default_online, 30) as bigint) as online,
@@ -43,85 +37,43 @@ defaults as (
 ),
 
 roster as (
-    select
-        manager_id,
-        branch,
-        any_value(manager_name) as manager_name,
-        any_value(team) as team,
-        any_value(role) as role
-    from managers
-    where month = $month
-    group by manager_id, branch
-),
-
-roster_by_id as (
-    select
-        manager_id,
-        any_value(manager_name) as manager_name,
-        any_value(team) as team,
-        any_value(role) as role
-    from roster
-    group by manager_id
-),
-
-customer_rows as (
-    select
-        month,
-        manager_id,
-        branch,
-        coalesce(
-            segment,
-            case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
-                else '非授信'
-            end
-        ) as segment,
-        coalesce(loan_offline, 0) + coalesce(loan_online, 0) as loans,
-        coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-        + coalesce(dep_margin, 0) + coalesce(dep_savings, 0) as deposits,
-        coalesce(overdue, 0) as overdue
-    from customers
-    -- A plain list of values lets DuckDB skip the other months' row groups (a subquery here
-    -- made it scan the whole table).
-    where month in ($month, strftime(cast($month || '-01' as date) - interval 1 month, '%Y-%m'))
+    select * from roster($month)
 ),
 
 book as (
     select
         manager_id,
         branch,
-        count(*) filter (where segment = '线下授信') as offline_credit,
-        count(*) filter (where segment = '线上授信') as online_credit,
-        count(*) filter (where segment = '非授信') as non_credit,
-        count(*) as total,
-        sum(loans) as loans,
-        sum(deposits) as deposits,
-        sum(overdue) as overdue
-    from customer_rows
+        offline_credit,
+        online_credit,
+        non_credit,
+        accounts as total,
+        loans,
+        deposits,
+        overdue
+    from manager_months
     where month = $month
-    group by manager_id, branch
 ),
 
 previous_book as (
     select
         manager_id,
-        count(*) filter (where segment = '线下授信') as offline_credit,
-        count(*) filter (where segment = '线上授信') as online_credit,
-        count(*) filter (where segment = '非授信') as non_credit,
-        count(*) as total
-    from customer_rows
-    where month = (select previous_month from calendar)
+        cast(sum(offline_credit) as bigint) as offline_credit,
+        cast(sum(online_credit) as bigint) as online_credit,
+        cast(sum(non_credit) as bigint) as non_credit,
+        cast(sum(accounts) as bigint) as total
+    from manager_months
+    where month = previous_month($month)
     group by manager_id
 ),
 
 previous_branches as (
     select distinct branch
-    from customer_rows
-    where month = (select previous_month from calendar)
+    from manager_months
+    where month = previous_month($month)
 ),
 
-manager_targets as (
+targets_by_manager as (
     select
         manager_id,
         max(target) filter (where metric = '线下授信户数') as offline,
@@ -130,15 +82,20 @@ manager_targets as (
         max(target) filter (where metric = '管户数') as total,
         max(target) filter (where metric = '贷款余额') as loans,
         max(target) filter (where metric = '存款余额') as deposits
-    from targets
-    where year = (select target_year from calendar) and manager_id is not null
+    from manager_targets($month)
     group by manager_id
 ),
 
 managers_in_scope as (
-    select manager_id, branch from roster
+    select
+        manager_id,
+        branch
+    from roster
     union
-    select manager_id, branch from book
+    select
+        manager_id,
+        branch
+    from book
 ),
 
 actuals as (
@@ -162,11 +119,11 @@ actuals as (
         pb.non_credit as previous_non_credit,
         pb.total as previous_total
     from managers_in_scope as m
-    left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
-    left join roster as r on r.manager_id = m.manager_id and r.branch = m.branch
-    left join roster_by_id as rid on rid.manager_id = m.manager_id
-    left join previous_book as pb on pb.manager_id = m.manager_id
-    left join previous_branches as prb on prb.branch = m.branch
+    left join book as b on m.manager_id = b.manager_id and m.branch = b.branch
+    left join roster as r on m.manager_id = r.manager_id and m.branch = r.branch
+    left join manager_names($month) as rid on m.manager_id = rid.manager_id
+    left join previous_book as pb on m.manager_id = pb.manager_id
+    left join previous_branches as prb on m.branch = prb.branch
     where $branch is null or m.branch = $branch
 ),
 
@@ -185,7 +142,7 @@ with_targets as (
         d.bottom_group_share
     from actuals as a
     cross join defaults as d
-    left join manager_targets as t on t.manager_id = a.manager_id
+    left join targets_by_manager as t on a.manager_id = t.manager_id
 ),
 
 ranked as (
@@ -221,7 +178,8 @@ select
     target_loans,
     target_deposits,
     case when target_loans is not null then cast(greatest(target_loans - loans, 0) as decimal(18, 2)) end as gap_loans,
-    case when target_deposits is not null then cast(greatest(target_deposits - deposits, 0) as decimal(18, 2)) end as gap_deposits,
+    case when target_deposits is not null then cast(greatest(target_deposits - deposits, 0) as decimal(18, 2)) end
+        as gap_deposits,
     case when previous_stored then offline_credit - coalesce(previous_offline, 0) end as offline_credit_mom,
     case when previous_stored then online_credit - coalesce(previous_online, 0) end as online_credit_mom,
     case when previous_stored then non_credit - coalesce(previous_non_credit, 0) end as non_credit_mom,

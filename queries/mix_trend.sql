@@ -7,39 +7,27 @@
 --   sub-branches unless $branch is given too).
 -- managers: customer managers (role 客户经理 or none) holding customers in scope that month;
 --   avg_total = total / managers.
-with customer_rows as (
+with per_manager as (
     select
         month,
         manager_id,
-        coalesce(
-            segment,
-            case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
-                else '非授信'
-            end
-        ) as segment
-    from customers
+        sum(offline_credit) as offline_credit,
+        sum(online_credit) as online_credit,
+        sum(non_credit) as non_credit,
+        sum(accounts) as total
+    from manager_months
     where
         ($month is null or month <= $month)
         and ($branch is null or branch = $branch)
         and ($manager_id is null or manager_id = $manager_id)
-),
-
-per_manager as (
-    select
-        month,
-        manager_id,
-        count(*) filter (where segment = '线下授信') as offline_credit,
-        count(*) filter (where segment = '线上授信') as online_credit,
-        count(*) filter (where segment = '非授信') as non_credit,
-        count(*) as total
-    from customer_rows
     group by month, manager_id
 ),
 
 roles as (
-    select month, manager_id, any_value(role) as role
+    select
+        month,
+        manager_id,
+        any_value(role) as role
     from managers
     group by month, manager_id
 ),
@@ -54,7 +42,7 @@ monthly as (
         sum(p.total) as total,
         count(*) filter (where coalesce(r.role = '客户经理', true)) as managers
     from per_manager as p
-    left join roles as r on r.month = p.month and r.manager_id = p.manager_id
+    left join roles as r on p.month = r.month and p.manager_id = r.manager_id
     group by p.month
 )
 

@@ -6,20 +6,7 @@
 --   $manager_id (optional, NULL = all managers).
 -- sanxiao_yika: customers using at least one of the four 三小一卡 products. Shares are NULL
 -- for a manager without customers.
-with roster as (
-    select manager_id, branch, any_value(manager_name) as manager_name
-    from managers
-    where month = $month
-    group by manager_id, branch
-),
-
-roster_by_id as (
-    select manager_id, any_value(manager_name) as manager_name
-    from roster
-    group by manager_id
-),
-
-book as (
+with book as (
     select
         manager_id,
         branch,
@@ -39,9 +26,15 @@ book as (
 ),
 
 managers_in_scope as (
-    select manager_id, branch from roster
+    select
+        manager_id,
+        branch
+    from roster($month)
     union
-    select manager_id, branch from book
+    select
+        manager_id,
+        branch
+    from book
 ),
 
 counts as (
@@ -58,9 +51,9 @@ counts as (
         coalesce(b.credit_card, 0) as credit_card,
         coalesce(b.sanxiao_yika, 0) as sanxiao_yika
     from managers_in_scope as m
-    left join book as b on b.manager_id = m.manager_id and b.branch = m.branch
-    left join roster as r on r.manager_id = m.manager_id and r.branch = m.branch
-    left join roster_by_id as rid on rid.manager_id = m.manager_id
+    left join book as b on m.manager_id = b.manager_id and m.branch = b.branch
+    left join roster($month) as r on m.manager_id = r.manager_id and m.branch = r.branch
+    left join manager_names($month) as rid on m.manager_id = rid.manager_id
     where
         ($branch is null or m.branch = $branch)
         and ($manager_id is null or m.manager_id = $manager_id)

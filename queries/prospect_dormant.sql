@@ -13,110 +13,51 @@
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: last active month (never active first), then customer id.
 -- Registry (puhui/queries.py): $window_months, $limit come from the settings unless given.
-with calendar as (
-    select strftime(
-        cast($month || '-01' as date) - to_months(greatest(cast($window_months as integer), 1) - 1),
-        '%Y-%m'
-    ) as first_month,
-    greatest(cast($window_months as integer), 1) as window_months
-),
-
-book as (
+with book as materialized (
     select *
-    from customers
-    where
-        month = $month
-        and ($branch is null or branch = $branch)
-        and ($manager_id is null or manager_id = $manager_id)
+    from prospect_book($month, $branch, $manager_id)
 ),
 
 -- Only customers idle this month can be dormant: the window's history is read for them alone.
 idle as (
     select customer_id
     from book
-    where not (
-        coalesce(loan_offline, 0) > 0 or coalesce(loan_online, 0) > 0
-        or coalesce(credit_limit, 0) > 0
-        or coalesce(dep_settlement, 0) > 0 or coalesce(dep_pure, 0) > 0
-        or coalesce(dep_margin, 0) > 0 or coalesce(dep_savings, 0) > 0
-        or coalesce(dep_avg, 0) > 0
-        or coalesce(has_payroll, false) or coalesce(has_basic_account, false)
-        or coalesce(has_bill_discount, false) or coalesce(has_intl_settlement, false)
-        or coalesce(has_cash_mgmt, false) or coalesce(has_credit_card, false)
-    )
+    where not is_active
 ),
 
 -- The window's months only, bounded by a value computed from the parameters alone (not a
 -- join), so that DuckDB skips the older months' row groups of a long history.
-window_rows as (
-    select
-        customer_id,
-        month,
-        (
-            coalesce(loan_offline, 0) > 0 or coalesce(loan_online, 0) > 0
-            or coalesce(credit_limit, 0) > 0
-            or coalesce(dep_settlement, 0) > 0 or coalesce(dep_pure, 0) > 0
-            or coalesce(dep_margin, 0) > 0 or coalesce(dep_savings, 0) > 0
-            or coalesce(dep_avg, 0) > 0
-            or coalesce(has_payroll, false) or coalesce(has_basic_account, false)
-            or coalesce(has_bill_discount, false) or coalesce(has_intl_settlement, false)
-            or coalesce(has_cash_mgmt, false) or coalesce(has_credit_card, false)
-        ) as active
-    from customers
-    where
-        month <= $month
-        and month >= strftime(
-            cast($month || '-01' as date) - to_months(greatest(cast($window_months as integer), 1) - 1),
-            '%Y-%m'
-        )
-        and customer_id in (select customer_id from idle)
-),
-
 window_summary as (
     select
         customer_id,
         count(distinct month) as months_stored,
-        count(*) filter (where active) as active_rows
-    from window_rows
+        count(*) filter (where is_active) as active_rows
+    from customer_facts
+    where
+        month <= $month
+        and month >= window_first_month($month, $window_months)
+        and customer_id in (select customer_id from idle)
     group by customer_id
 ),
 
 dormant as (
-    select w.customer_id
-    from window_summary as w
-    cross join calendar as c
-    where w.active_rows = 0 and w.months_stored = c.window_months
+    select customer_id
+    from window_summary
+    where active_rows = 0 and months_stored = greatest(cast($window_months as integer), 1)
 ),
 
 -- Dormant through the window, so the last active month lies before it: look there, and
 -- only for the (few) dormant customers.
 last_active as (
-    select customer_id, max(month) as last_active_month
-    from customers
+    select
+        customer_id,
+        max(month) as last_active_month
+    from customer_facts
     where
-        month < strftime(
-            cast($month || '-01' as date) - to_months(greatest(cast($window_months as integer), 1) - 1),
-            '%Y-%m'
-        )
+        month < window_first_month($month, $window_months)
         and customer_id in (select customer_id from dormant)
-        and (
-            coalesce(loan_offline, 0) > 0 or coalesce(loan_online, 0) > 0
-            or coalesce(credit_limit, 0) > 0
-            or coalesce(dep_settlement, 0) > 0 or coalesce(dep_pure, 0) > 0
-            or coalesce(dep_margin, 0) > 0 or coalesce(dep_savings, 0) > 0
-            or coalesce(dep_avg, 0) > 0
-            or coalesce(has_payroll, false) or coalesce(has_basic_account, false)
-            or coalesce(has_bill_discount, false) or coalesce(has_intl_settlement, false)
-            or coalesce(has_cash_mgmt, false) or coalesce(has_credit_card, false)
-        )
+        and is_active
     group by customer_id
-),
-
-roster as (
-    select manager_id, any_value(manager_name) as manager_name
-    from managers
-    where month = $month
-    group by manager_id
 )
 
 select
@@ -125,14 +66,7 @@ select
     b.branch,
     b.manager_id,
     r.manager_name,
-    coalesce(
-        b.segment,
-        case
-            when b.loan_offline > 0 then '线下授信'
-            when b.loan_online > 0 then '线上授信'
-            else '非授信'
-        end
-    ) as segment,
+    b.segment,
     b.customer_kind,
     b.industry,
     b.open_date,
@@ -140,8 +74,8 @@ select
     b.phone,
     count(*) over () as list_total
 from book as b
-inner join dormant as d on d.customer_id = b.customer_id
-left join last_active as la on la.customer_id = b.customer_id
-left join roster as r on r.manager_id = b.manager_id
+inner join dormant as d on b.customer_id = d.customer_id
+left join last_active as la on b.customer_id = la.customer_id
+left join manager_names($month) as r on b.manager_id = r.manager_id
 order by la.last_active_month nulls first, b.customer_id
 limit $limit

@@ -24,20 +24,6 @@
 with book as (
     select
         *,
-        coalesce(
-            segment,
-            case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
-                else '非授信'
-            end
-        ) as segment_rule,
-        cast(coalesce(loan_offline, 0) + coalesce(loan_online, 0) as decimal(18, 2)) as loans,
-        cast(
-            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
-            as decimal(18, 2)
-        ) as deposits,
         case
             when customer_kind is not null then customer_kind not in ('个人', '农户', '自然人')
             else regexp_matches(customer_name, '公司|厂|店|合作社|个体|商行|经营部|中心')
@@ -46,34 +32,23 @@ with book as (
             when customer_kind is not null then customer_kind like '%企业%' or customer_kind like '%公司%'
             else customer_name like '%公司%'
         end as is_firm
-    from customers
-    where
-        month = $month
-        and ($branch is null or branch = $branch)
-        and ($manager_id is null or manager_id = $manager_id)
-),
-
-roster as (
-    select manager_id, any_value(manager_name) as manager_name
-    from managers
-    where month = $month
-    group by manager_id
+    from prospect_book($month, $branch, $manager_id)
 ),
 
 flagged as (
     select
         *,
-        segment_rule in ('线下授信', '线上授信') and is_business
-            and not coalesce(has_basic_account, false) as gap_basic_account,
+        segment in ('线下授信', '线上授信') and is_business
+        and not coalesce(has_basic_account, false) as gap_basic_account,
         is_firm and deposits >= $payroll_deposit and not coalesce(has_payroll, false) as gap_payroll,
         is_firm and coalesce(dep_settlement, 0) >= $cash_mgmt_deposit
-            and not coalesce(has_cash_mgmt, false) as gap_cash_mgmt,
-        segment_rule = '线下授信' and is_firm
-            and not coalesce(has_bill_discount, false) as gap_bill_discount,
+        and not coalesce(has_cash_mgmt, false) as gap_cash_mgmt,
+        segment = '线下授信' and is_firm
+        and not coalesce(has_bill_discount, false) as gap_bill_discount,
         is_business and coalesce(regexp_matches(industry, '进出口|外贸|跨境|国际贸易'), false)
-            and not coalesce(has_intl_settlement, false) as gap_intl_settlement,
-        segment_rule in ('线下授信', '线上授信')
-            and not coalesce(has_credit_card, false) as gap_credit_card
+        and not coalesce(has_intl_settlement, false) as gap_intl_settlement,
+        segment in ('线下授信', '线上授信')
+        and not coalesce(has_credit_card, false) as gap_credit_card
     from book
 ),
 
@@ -102,7 +77,10 @@ listed as (
 ),
 
 manager_counts as (
-    select branch, manager_id, count(*) filter (where gap_payroll) as manager_payroll
+    select
+        branch,
+        manager_id,
+        count(*) filter (where gap_payroll) as manager_payroll
     from listed
     group by branch, manager_id
 ),
@@ -124,7 +102,7 @@ kept as (
     qualify
         row_number() over (
             partition by branch, manager_id, gap_payroll
-            order by gap_count desc, deposits desc, customer_id
+            order by gap_count desc, deposits desc, customer_id asc
         ) <= $per_manager
 )
 
@@ -134,7 +112,7 @@ select
     g.branch,
     g.manager_id,
     r.manager_name,
-    g.segment_rule as segment,
+    g.segment,
     g.customer_kind,
     g.industry,
     g.loans,
@@ -155,6 +133,6 @@ from kept as g
 cross join list_size as s
 left join manager_counts as mc
     on mc.branch is not distinct from g.branch and mc.manager_id is not distinct from g.manager_id
-left join roster as r on r.manager_id = g.manager_id
-order by g.gap_count desc, g.deposits desc, g.customer_id
+left join manager_names($month) as r on g.manager_id = r.manager_id
+order by g.gap_count desc, g.deposits desc, g.customer_id asc
 limit $limit

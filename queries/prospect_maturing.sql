@@ -9,39 +9,9 @@
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: maturity date, then loans largest first.
 -- Registry (puhui/queries.py): $days, $limit come from the settings unless given.
-with calendar as (
-    select last_day(cast($month || '-01' as date)) as month_end
-),
-
-book as (
-    select
-        *,
-        coalesce(
-            segment,
-            case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
-                else '非授信'
-            end
-        ) as segment_rule,
-        cast(coalesce(loan_offline, 0) + coalesce(loan_online, 0) as decimal(18, 2)) as loans,
-        cast(
-            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
-            as decimal(18, 2)
-        ) as deposits
-    from customers
-    where
-        month = $month
-        and ($branch is null or branch = $branch)
-        and ($manager_id is null or manager_id = $manager_id)
-),
-
-roster as (
-    select manager_id, any_value(manager_name) as manager_name
-    from managers
-    where month = $month
-    group by manager_id
+with book as (
+    select *
+    from prospect_book($month, $branch, $manager_id)
 )
 
 select
@@ -50,25 +20,24 @@ select
     b.branch,
     b.manager_id,
     r.manager_name,
-    b.segment_rule as segment,
+    b.segment,
     b.customer_kind,
     b.loans,
     b.loan_offline,
     b.loan_online,
     b.credit_limit,
     b.loan_maturity,
-    cast(date_diff('day', c.month_end, b.loan_maturity) as integer) as days_left,
+    cast(date_diff('day', month_end($month), b.loan_maturity) as integer) as days_left,
     b.deposits,
     b.settle_share,
     cast(coalesce(b.overdue, 0) as decimal(18, 2)) as overdue,
     b.phone,
     count(*) over () as list_total
 from book as b
-cross join calendar as c
-left join roster as r on r.manager_id = b.manager_id
+left join manager_names($month) as r on b.manager_id = r.manager_id
 where
     b.loans > 0
-    and b.loan_maturity > c.month_end
-    and b.loan_maturity <= c.month_end + cast($days as integer)
-order by b.loan_maturity, b.loans desc, b.customer_id
+    and b.loan_maturity > month_end($month)
+    and b.loan_maturity <= month_end($month) + cast($days as integer)
+order by b.loan_maturity asc, b.loans desc, b.customer_id asc
 limit $limit

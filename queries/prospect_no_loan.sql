@@ -14,47 +14,17 @@
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: deposits largest first, then customer id.
 -- Registry (puhui/queries.py): $min_deposit, $limit come from the settings unless given.
-with book as (
-    select
-        *,
-        coalesce(
-            segment,
-            case
-                when loan_offline > 0 then '线下授信'
-                when loan_online > 0 then '线上授信'
-                else '非授信'
-            end
-        ) as segment_rule,
-        cast(
-            coalesce(dep_settlement, 0) + coalesce(dep_pure, 0)
-            + coalesce(dep_margin, 0) + coalesce(dep_savings, 0)
-            as decimal(18, 2)
-        ) as deposits
-    from customers
-    where
-        month = $month
-        and ($branch is null or branch = $branch)
-        and ($manager_id is null or manager_id = $manager_id)
-),
-
-roster as (
-    select manager_id, any_value(manager_name) as manager_name
-    from managers
-    where month = $month
-    group by manager_id
-),
-
-prospects as (
+with prospects as (
     select
         *,
         deposits >= $min_deposit as deposit_qualifies,
         coalesce(has_payroll, false) as payroll,
         coalesce(has_basic_account, false) as basic_account,
         coalesce(customer_kind like '%企业%' or customer_kind like '%公司%', false) as is_firm
-    from book
+    from prospect_book($month, $branch, $manager_id)
     where
-        segment_rule = '非授信'
-        and coalesce(loan_offline, 0) + coalesce(loan_online, 0) = 0
+        segment = '非授信'
+        and loans = 0
 ),
 
 listed as (
@@ -64,7 +34,11 @@ listed as (
 ),
 
 manager_counts as (
-    select branch, manager_id, count(*) as manager_total, count(*) filter (where is_firm) as manager_firms
+    select
+        branch,
+        manager_id,
+        count(*) as manager_total,
+        count(*) filter (where is_firm) as manager_firms
     from listed
     group by branch, manager_id
 ),
@@ -84,7 +58,7 @@ kept as (
     from listed
     where $per_manager is not null
     qualify
-        row_number() over (partition by branch, manager_id, is_firm order by deposits desc, customer_id)
+        row_number() over (partition by branch, manager_id, is_firm order by deposits desc, customer_id asc)
         <= $per_manager
 )
 
@@ -118,6 +92,6 @@ from kept as p
 cross join list_size as s
 left join manager_counts as mc
     on mc.branch is not distinct from p.branch and mc.manager_id is not distinct from p.manager_id
-left join roster as r on r.manager_id = p.manager_id
-order by p.deposits desc, p.customer_id
+left join manager_names($month) as r on p.manager_id = r.manager_id
+order by p.deposits desc, p.customer_id asc
 limit $limit

@@ -50,7 +50,8 @@ per_customer as (
 ),
 
 branches_prev as (
-    select distinct branch from both_months where not is_now
+    select distinct branch from both_months
+    where not is_now
 ),
 
 onsite_visits as (
@@ -80,7 +81,7 @@ increases as (
         cast(cur.dep_total - cur.prev_total as decimal(18, 2)) as deposit_increase,
         not cur.in_prev as is_new_customer
     from per_customer as cur
-    semi join branches_prev on branches_prev.branch = cur.branch
+    semi join branches_prev on cur.branch = branches_prev.branch
     where $branch is null or cur.branch = $branch
 ),
 
@@ -97,7 +98,9 @@ alerts as (
 ),
 
 managers_now as (
-    select manager_id, any_value(manager_name) as manager_name
+    select
+        manager_id,
+        any_value(manager_name) as manager_name
     from managers
     where month = $month
     group by manager_id
@@ -119,7 +122,7 @@ details as (
             )
         ) as segment
     from customers
-    semi join alerts on alerts.customer_id = customers.customer_id
+    semi join alerts on customers.customer_id = alerts.customer_id
     where customers.month = $month
     group by customers.customer_id
 )
@@ -142,7 +145,7 @@ select
     coalesce(v.onsite_visits, 0) as onsite_visits,
     v.last_onsite_date
 from alerts as a
-left join onsite_visits as v on v.customer_id = a.customer_id
-left join managers_now as m on m.manager_id = a.manager_id
-left join details as d on d.customer_id = a.customer_id
-order by a.required_rank desc, a.deposit_increase desc, a.customer_id
+left join onsite_visits as v on a.customer_id = v.customer_id
+left join managers_now as m on a.manager_id = m.manager_id
+left join details as d on a.customer_id = d.customer_id
+order by a.required_rank desc, a.deposit_increase desc, a.customer_id asc
