@@ -171,7 +171,12 @@ def page_texts(at: AppTest) -> list[str]:
             out.extend(str(c) for c in frame.columns)
             for col in frame.columns:
                 out.extend(str(v) for v in frame[col].tolist())
-    return out
+    return [as_shown(text) for text in out]
+
+
+def as_shown(text: str) -> str:
+    """Markdown text as the browser shows it: names are escaped (fmt.md), the backslashes are not shown."""
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def workbook_texts(data: bytes) -> list[str]:
@@ -391,6 +396,7 @@ EXPLAIN = {
     "pages/grid_map.py": lambda: ["网格", "渗透率", "挂图作战"],
     "pages/campaign.py": _phase_themes,
     "pages/prospects.py": lambda: ["无贷转有贷", "三小一卡", "均衡发展"],
+    "pages/admin.py": lambda: ["审计日志", "用户与角色"],
 }
 
 
@@ -490,7 +496,7 @@ def test_upload_page_masks_an_unexpected_error(apptest_env, monkeypatch):
     monkeypatch.setenv("PUHUI_TRAINING_MODE", "1")
     at = start("pages/upload.py")
     at.file_uploader[0].set_value(("管户明细_2026-10.csv", "客户号\n1\n".encode(), "text/csv")).run()
-    errors = [e.value for e in at.error]
+    errors = [as_shown(e.value) for e in at.error]
     assert any("分析文件时出错" in e for e in errors), errors
     text = " ".join(errors)
     assert "4***************34" in text and "138****5678" in text
