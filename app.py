@@ -87,7 +87,7 @@ st.caption(
     f"“四个5”是全条线的两年目标（{settings.get('goal_line_managers')} 名客户经理、"
     f"{fmt.yi(settings.get('goal_line_loans'))}资产、{fmt.yi(settings.get('goal_line_deposits'))}负债、"
     f"{fmt.count(settings.get('goal_line_accounts'))} 户），始终按全条线计算（亿元）；"
-    f"“三个1”按{scope}的客户经理人均计算（万元）。"
+    f"“三个1”按{fmt.md(scope)}的客户经理人均计算（万元）。"
     + ("" if ctx.line_complete else "本月全条线数据不完整，“四个5”只含已上传的支行。")
 )
 st.plotly_chart(ov.scale_figure(goals), width="stretch", key="overview_scale_chart")

@@ -319,7 +319,7 @@ def _resolve_filters(months: list[str], branches: list[str]) -> tuple[dict, list
             state["branch"] = raw
         else:
             state["branch"] = None
-            warnings.append(f"链接中的支行“{fmt.md(raw)}”不在可查看的支行中，已改为{ALL_BRANCHES}。")
+            warnings.append(f"链接中的支行不在数据库或您可查看的支行中，已改为{ALL_BRANCHES}。")  # the name is not echoed
     raw = params.get(QP_TRAINING)
     if raw is not None and raw != written.get(QP_TRAINING):
         state["training"] = raw.strip().lower() in _TRUTHY

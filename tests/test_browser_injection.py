@@ -98,7 +98,7 @@ def test_hostile_names_show_as_typed_on_every_page(hostile_server, beacon, brows
         found = page.evaluate(INJECTED)
         assert not any(found[k] for k in ("images", "scripts", "links", "bold")), f"{rel}{query}: {found}"
         assert found["katex"] == 0, f"{rel}{query}: LaTeX rendered"
-        if query:
+        if query and rel not in ("pages/upload.py", "pages/admin.py"):  # the data pages name the scope
             assert "**粗体X9**支行" in page.inner_text("body"), f"{rel}: the sub-branch's name is not shown as typed"
     assert not dialogs, dialogs
     assert not hits, hits
