@@ -48,8 +48,7 @@ missing_bases = [
 ]
 st.caption(
     "管户数为本月管户明细中的客户数；客户经理人数只计岗位为客户经理（或未填岗位）的人员，"
-    "不含团队负责人、分管行长。"
-    + ("未存储" + "；".join(missing_bases) + "。" if missing_bases else "")
+    "不含团队负责人、分管行长。" + ("未存储" + "；".join(missing_bases) + "。" if missing_bases else "")
 )
 
 st.subheader("序时进度")
@@ -102,8 +101,12 @@ if ranking.empty:
     st.info("本月没有支行数据。", icon="ℹ️")
 else:
     metrics = list(dict.fromkeys(ranking["metric"]))
-    metric = st.selectbox("排名指标", metrics, key="overview_rank_metric",
-                          help="有年度目标的指标按增量完成率较序时进度的差额排名；逾期金额、逾期率越低越靠前。")
+    metric = st.selectbox(
+        "排名指标",
+        metrics,
+        key="overview_rank_metric",
+        help="有年度目标的指标按增量完成率较序时进度的差额排名；逾期金额、逾期率越低越靠前。",
+    )
     ranked = ov.ranking_table(ranking, metric)
     if ctx.branch and ctx.branch in set(ranked["branch"]):
         place = int(ranked.loc[ranked["branch"] == ctx.branch, "rank"].iloc[0])

@@ -31,7 +31,7 @@ def corpus() -> list[tuple[str, bytes]]:
     mixed = (
         head.encode("gbk")
         + "H1,公安县宏达商贸,M01,城关支行,非授信,100\n".encode("gbk")
-        + "H2,测试商贸公司,M01,混合支行,,200\n".encode("utf-8")
+        + "H2,测试商贸公司,M01,混合支行,,200\n".encode()
         + "H3,荆州某某,M01,城关支行,非授信,300\n".encode("gbk")
     )
     return [
@@ -48,8 +48,14 @@ def corpus() -> list[tuple[str, bytes]]:
         ("corrupt_202610.xls", hostile.corrupt_ole2()),
         ("mixed_encoding_202610.csv", mixed),
         ("long_field_202610.csv", (head + 'H1,"' + "长" * 140_000 + '",M01,城关支行,非授信,1\n').encode()),
-        ("unclosed_quote_202610.csv", (head + "H1,甲,M01,城关支行,非授信,1\n" + 'H2,"乙,M01,城关支行,非授信,2\n').encode()),
-        ("ambiguous_202610.csv", (head + 'H1,甲,M01,城关支行,非授信,"1,2,3"\nH2,乙,M01,城关支行,非授信,1_000\n').encode()),
+        (
+            "unclosed_quote_202610.csv",
+            (head + "H1,甲,M01,城关支行,非授信,1\n" + 'H2,"乙,M01,城关支行,非授信,2\n').encode(),
+        ),
+        (
+            "ambiguous_202610.csv",
+            (head + 'H1,甲,M01,城关支行,非授信,"1,2,3"\nH2,乙,M01,城关支行,非授信,1_000\n').encode(),
+        ),
         ("huge_amount_202610.csv", (head + 'H1,甲,M01,城关支行,非授信,"9,999,999,999,999,999.99"\n').encode()),
         ("control_chars_202610.csv", (head + "H1,甲\x00公司,M01,城关支行,非授信,1\n").encode()),
     ]

@@ -20,9 +20,26 @@ import python_calamine  # noqa: E402
 from puhui import ingest, store  # noqa: E402
 
 HEADERS = [
-    "客户号", "客户名称", "客户经理编号", "所属支行", "管户类型", "客户类型", "行业", "获客渠道", "网格编号",
-    "经度", "纬度", "线下贷款余额(万元)", "线上贷款余额(万元)", "授信额度(万元)", "结算存款(万元)",
-    "纯存款(万元)", "保证金存款(万元)", "储蓄存款(万元)", "代发工资", "开户日期",
+    "客户号",
+    "客户名称",
+    "客户经理编号",
+    "所属支行",
+    "管户类型",
+    "客户类型",
+    "行业",
+    "获客渠道",
+    "网格编号",
+    "经度",
+    "纬度",
+    "线下贷款余额(万元)",
+    "线上贷款余额(万元)",
+    "授信额度(万元)",
+    "结算存款(万元)",
+    "纯存款(万元)",
+    "保证金存款(万元)",
+    "储蓄存款(万元)",
+    "代发工资",
+    "开户日期",
 ]
 
 
@@ -53,9 +70,20 @@ def write_xlsx(path: Path, rows: int, seed: int = 7) -> None:
         sums = [s + a for s, a in zip(sums, amounts)]
         ws.append(
             [
-                f"C{i:08d}", f"客户{i}", f"M{i % 50:03d}", f"第{i % 8}支行", segment, "小微企业", "批发零售", "网格营销",
-                f"G{i % 300:04d}", 112.2 + rng.random() / 10, 30.0 + rng.random() / 10, *amounts,
-                "是" if i % 4 == 0 else "否", dt.date(2020, 1, 1) + dt.timedelta(days=i % 2000),
+                f"C{i:08d}",
+                f"客户{i}",
+                f"M{i % 50:03d}",
+                f"第{i % 8}支行",
+                segment,
+                "小微企业",
+                "批发零售",
+                "网格营销",
+                f"G{i % 300:04d}",
+                112.2 + rng.random() / 10,
+                30.0 + rng.random() / 10,
+                *amounts,
+                "是" if i % 4 == 0 else "否",
+                dt.date(2020, 1, 1) + dt.timedelta(days=i % 2000),
             ]
         )
     ws.append(["合计"] + [None] * 10 + [round(s, 2) for s in sums])
@@ -78,7 +106,9 @@ def main() -> None:
         path = Path(tmp) / "管户明细_202610.xlsx"
         started = time.perf_counter()
         write_xlsx(path, args.rows)
-        print(f"wrote {args.rows:,} rows × {len(HEADERS)} columns ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")
+        print(
+            f"wrote {args.rows:,} rows × {len(HEADERS)} columns ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s"
+        )
         parse_times, ingest_times = [], []
         for attempt in range(args.repeat):
             started = time.perf_counter()

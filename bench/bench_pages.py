@@ -105,7 +105,13 @@ def ensure_build(customers: int, months: int, seed: int, end_month: str, folder:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"demo-{customers}x{months}-s{seed}-{end_month}.duckdb"
     meta_path = path.with_name(path.name + ".json")
-    wanted = {"customers": customers, "months": months, "seed": seed, "end_month": end_month, "code": code_fingerprint()}
+    wanted = {
+        "customers": customers,
+        "months": months,
+        "seed": seed,
+        "end_month": end_month,
+        "code": code_fingerprint(),
+    }
     if path.exists() and meta_path.exists() and not rebuild:
         meta = json.loads(meta_path.read_text())
         if meta.get("params") == wanted:
@@ -119,7 +125,17 @@ def ensure_build(customers: int, months: int, seed: int, end_month: str, folder:
         leftover.unlink(missing_ok=True)
     print(f"· building the demo bank: {customers:,} customers × {months} months up to {end_month} …", flush=True)
     answer = subprocess.run(
-        [sys.executable, "-c", _BUILD_SNIPPET, str(ROOT), str(building), str(seed), str(customers), str(months), end_month],
+        [
+            sys.executable,
+            "-c",
+            _BUILD_SNIPPET,
+            str(ROOT),
+            str(building),
+            str(seed),
+            str(customers),
+            str(months),
+            end_month,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -141,7 +157,10 @@ def ensure_build(customers: int, months: int, seed: int, end_month: str, folder:
         "built_at": dt.datetime.now().isoformat(timespec="seconds"),
     }
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1))
-    print(f"  {meta['build_seconds']} s, peak memory {meta['build_peak_rss_mb']:,} MB, file {meta['file_mb']:,} MB", flush=True)
+    print(
+        f"  {meta['build_seconds']} s, peak memory {meta['build_peak_rss_mb']:,} MB, file {meta['file_mb']:,} MB",
+        flush=True,
+    )
     return {**meta, "path": str(path), "reused": False}
 
 
@@ -416,7 +435,7 @@ def apptest_worker(page: str, db: str, warm_runs: int, timeout: float, profile_d
     at = AppTest.from_file(str(ROOT / page), default_timeout=timeout)
     first, problems = run_once(at)
     warm = []
-    for attempt in range(warm_runs):
+    for _attempt in range(warm_runs):
         if timer:
             timer.phase = "warm"
         seconds, more = run_once(at)
@@ -457,9 +476,18 @@ def apptest_page(page: str, db: str, warm_runs: int, timeout: float, profile_dir
     with tempfile.TemporaryDirectory() as folder:
         result_path = Path(folder) / "result.json"
         command = [
-            sys.executable, str(Path(__file__).absolute()), "--_worker", page,
-            "--_worker-db", db, "--_result", str(result_path),
-            "--warm-runs", str(warm_runs), "--timeout", str(timeout),
+            sys.executable,
+            str(Path(__file__).absolute()),
+            "--_worker",
+            page,
+            "--_worker-db",
+            db,
+            "--_result",
+            str(result_path),
+            "--warm-runs",
+            str(warm_runs),
+            "--timeout",
+            str(timeout),
         ]
         if profile_dir:
             command += ["--_profile-dir", str(profile_dir)]
@@ -470,7 +498,10 @@ def apptest_page(page: str, db: str, warm_runs: int, timeout: float, profile_dir
         except subprocess.TimeoutExpired:
             return {"page": page, "error": f"AppTest process timed out ({timeout} s × {warm_runs + 2} runs)"}
         if answer.returncode != 0 or not result_path.exists():
-            return {"page": page, "error": f"AppTest process failed (exit code {answer.returncode}): {answer.stderr[-2000:]}"}
+            return {
+                "page": page,
+                "error": f"AppTest process failed (exit code {answer.returncode}): {answer.stderr[-2000:]}",
+            }
         return json.loads(result_path.read_text())
 
 
@@ -700,14 +731,33 @@ def _server_class():
             env.pop("PUHUI_TRAINING_MODE", None)
             with open(self.log_path, "wb") as log:
                 self.process = subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-                     "--server.address", "127.0.0.1", "--server.headless", "true", "--", "--db", str(self.db)],
-                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                    [
+                        sys.executable,
+                        "-m",
+                        "streamlit",
+                        "run",
+                        "app.py",
+                        "--server.port",
+                        str(self.port),
+                        "--server.address",
+                        "127.0.0.1",
+                        "--server.headless",
+                        "true",
+                        "--",
+                        "--db",
+                        str(self.db),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    raise BenchError(f"the Streamlit server did not start:\n{self.log_path.read_text(errors='replace')}")
+                    raise BenchError(
+                        f"the Streamlit server did not start:\n{self.log_path.read_text(errors='replace')}"
+                    )
                 try:
                     with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as answer:
                         if answer.read() == b"ok":
@@ -781,8 +831,11 @@ class BrowserBench:
             "browser_busy_s": round(after.get("TaskDuration", 0) - before.get("TaskDuration", 0), 3),
             "browser_script_s": round(after.get("ScriptDuration", 0) - before.get("ScriptDuration", 0), 3),
             "browser_layout_s": round(
-                after.get("LayoutDuration", 0) - before.get("LayoutDuration", 0)
-                + after.get("RecalcStyleDuration", 0) - before.get("RecalcStyleDuration", 0), 3
+                after.get("LayoutDuration", 0)
+                - before.get("LayoutDuration", 0)
+                + after.get("RecalcStyleDuration", 0)
+                - before.get("RecalcStyleDuration", 0),
+                3,
             ),
             "server_cpu_s": round(cpu_after - cpu_before, 2),
             "server_rss_mb": round(self.watch.rss_kb() / 1024),
@@ -845,7 +898,10 @@ def browser_run(db: str, pages: list[tuple[str, str]], facts: dict, timeout: flo
                     print(f" failed: {message}", flush=True)
                     return
                 result["visits"].setdefault(rel, {})[what] = figures
-                print(f" {figures['settled_s']:.2f} s (idle {figures['idle_s']:.2f} s, {figures['total_bytes'] / 1e3:,.0f} KB)", flush=True)
+                print(
+                    f" {figures['settled_s']:.2f} s (idle {figures['idle_s']:.2f} s, {figures['total_bytes'] / 1e3:,.0f} KB)",
+                    flush=True,
+                )
 
             first_rel = pages[0][0]
             url = server.url + ("/" if first_rel == "app.py" else "/" + Path(first_rel).stem)
@@ -1018,7 +1074,9 @@ def print_tables(report: dict) -> None:
         print(f"Chromium failed: {browser['error']}\n")
     profile = report.get("profile")
     if profile:
-        print(f"Profile on {profile['size']} (pyinstrument, first run, seconds by category; trees in {profile['folder']})")
+        print(
+            f"Profile on {profile['size']} (pyinstrument, first run, seconds by category; trees in {profile['folder']})"
+        )
         rows = []
         for rel, figures in profile["pages"].items():
             first = figures.get("profile", {}).get("first")
@@ -1043,49 +1101,105 @@ def check_targets(report: dict) -> list[dict]:
     small = report["apptest"].get("small", {})
     for rel, figures in big.items():
         if figures.get("warm_median_s") is not None:
-            checks.append({"what": f"{_label(rel)} AppTest warm run", "measured": f"{figures['warm_median_s']:.2f} s",
-                           "target": f"≤ {TARGET_WARM} s", "met": figures["warm_median_s"] <= TARGET_WARM})
+            checks.append(
+                {
+                    "what": f"{_label(rel)} AppTest warm run",
+                    "measured": f"{figures['warm_median_s']:.2f} s",
+                    "target": f"≤ {TARGET_WARM} s",
+                    "met": figures["warm_median_s"] <= TARGET_WARM,
+                }
+            )
         if figures.get("first_s") and small.get(rel, {}).get("first_s"):
             ratio = figures["first_s"] / small[rel]["first_s"]
-            checks.append({"what": f"{_label(rel)} AppTest first run big ÷ small", "measured": f"{ratio:.1f}×",
-                           "target": f"≤ {TARGET_GROWTH}×", "met": ratio <= TARGET_GROWTH})
+            checks.append(
+                {
+                    "what": f"{_label(rel)} AppTest first run big ÷ small",
+                    "measured": f"{ratio:.1f}×",
+                    "target": f"≤ {TARGET_GROWTH}×",
+                    "met": ratio <= TARGET_GROWTH,
+                }
+            )
     browser = report.get("browser") or {}
     if browser.get("size") == "big":
         for rel, visits in browser.get("visits", {}).items():
-            for what, target in (("first", TARGET_FIRST_VIEW), ("second", TARGET_SECOND_VIEW),
-                                 ("month", TARGET_FILTER), ("branch", TARGET_FILTER)):
+            for what, target in (
+                ("first", TARGET_FIRST_VIEW),
+                ("second", TARGET_SECOND_VIEW),
+                ("month", TARGET_FILTER),
+                ("branch", TARGET_FILTER),
+            ):
                 if what in visits:
                     seconds = visits[what]["settled_s"]
-                    checks.append({"what": f"{_label(rel)} browser {what}", "measured": f"{seconds:.2f} s",
-                                   "target": f"≤ {target} s", "met": seconds <= target})
+                    checks.append(
+                        {
+                            "what": f"{_label(rel)} browser {what}",
+                            "measured": f"{seconds:.2f} s",
+                            "target": f"≤ {target} s",
+                            "met": seconds <= target,
+                        }
+                    )
             sent = max((v["ws_bytes"] for v in visits.values()), default=0)
-            checks.append({"what": f"{_label(rel)} websocket bytes (largest step)", "measured": f"{sent / 1e6:.2f} MB",
-                           "target": "≤ 1 MB", "met": sent <= TARGET_BYTES})
+            checks.append(
+                {
+                    "what": f"{_label(rel)} websocket bytes (largest step)",
+                    "measured": f"{sent / 1e6:.2f} MB",
+                    "target": "≤ 1 MB",
+                    "met": sent <= TARGET_BYTES,
+                }
+            )
         if "server_peak_rss_mb" in browser:
-            checks.append({"what": "server peak memory", "measured": f"{browser['server_peak_rss_mb']:,} MB",
-                           "target": f"≤ {TARGET_RSS_MB:,} MB", "met": browser["server_peak_rss_mb"] <= TARGET_RSS_MB})
+            checks.append(
+                {
+                    "what": "server peak memory",
+                    "measured": f"{browser['server_peak_rss_mb']:,} MB",
+                    "target": f"≤ {TARGET_RSS_MB:,} MB",
+                    "met": browser["server_peak_rss_mb"] <= TARGET_RSS_MB,
+                }
+            )
     return checks
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, build or reuse the demo banks, measure, print and write JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--small-only", action="store_true", help="the small bank only (smoke run; no browser unless --browser small)")
-    parser.add_argument("--small-customers", type=int, default=4000, help="customers of the small bank (default: as python -m puhui demo)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--small-only", action="store_true", help="the small bank only (smoke run; no browser unless --browser small)"
+    )
+    parser.add_argument(
+        "--small-customers",
+        type=int,
+        default=4000,
+        help="customers of the small bank (default: as python -m puhui demo)",
+    )
     parser.add_argument("--small-months", type=int, default=13)
     parser.add_argument("--big-customers", type=int, default=1_000_000)
     parser.add_argument("--big-months", type=int, default=24)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--end-month", default=None, help="last data month of the demo banks (default: last month)")
     parser.add_argument("--pages", nargs="*", help="only these page files (default: every page of ui.PAGES)")
-    parser.add_argument("--browser", choices=["big", "small", "none"], default=None,
-                        help="the bank Chromium runs on (default big; none with --small-only)")
+    parser.add_argument(
+        "--browser",
+        choices=["big", "small", "none"],
+        default=None,
+        help="the bank Chromium runs on (default big; none with --small-only)",
+    )
     parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest runs")
     parser.add_argument("--warm-runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=600, help="timeout of one run or browser step, seconds")
-    parser.add_argument("--profile", action="store_true", help="also profile each page's AppTest runs with pyinstrument (on the biggest bank measured)")
-    parser.add_argument("--server-option", action="append", default=[], metavar="SECTION.NAME=VALUE",
-                        help="a Streamlit config option for the server (e.g. global.maxCachedMessageAge=50), repeatable")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile each page's AppTest runs with pyinstrument (on the biggest bank measured)",
+    )
+    parser.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        metavar="SECTION.NAME=VALUE",
+        help="a Streamlit config option for the server (e.g. global.maxCachedMessageAge=50), repeatable",
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the demo banks anew")
     parser.add_argument("--builds", type=Path, default=OUT, help="where demo banks are kept (default bench/out/)")
     parser.add_argument("--out", type=Path, default=OUT / "pages.json", help="the JSON results file")
@@ -1138,8 +1252,11 @@ def main(argv: list[str] | None = None) -> int:
                 if "error" in figures:
                     print(f"  · {label} failed: {figures['error'][:300]}", flush=True)
                 else:
-                    print(f"  · {label} first {figures['first_s']:.2f} s, warm {figures['warm_median_s']:.2f} s, "
-                          f"cleared {figures['cleared_s']:.2f} s", flush=True)
+                    print(
+                        f"  · {label} first {figures['first_s']:.2f} s, warm {figures['warm_median_s']:.2f} s, "
+                        f"cleared {figures['cleared_s']:.2f} s",
+                        flush=True,
+                    )
 
     for option in args.server_option:
         # Streamlit reads every config option from STREAMLIT_<SECTION>_<NAME>; the server inherits our environment.
@@ -1175,9 +1292,11 @@ def main(argv: list[str] | None = None) -> int:
     print_tables(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
-    print(f"\nwritten to {args.out}; load average {report['machine']['load_average_start']} → "
-          f"{report['machine']['load_average_end']} on {report['machine']['cores']} cores "
-          "(a shared machine: compare figures within one run)")
+    print(
+        f"\nwritten to {args.out}; load average {report['machine']['load_average_start']} → "
+        f"{report['machine']['load_average_end']} on {report['machine']['cores']} cores "
+        "(a shared machine: compare figures within one run)"
+    )
     failed = [f for size in report["apptest"].values() for f in size.values() if "error" in f]
     browser_failed = report.get("browser", {}).get("error") or report.get("browser", {}).get("errors")
     return 1 if failed or browser_failed else 0

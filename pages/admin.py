@@ -34,7 +34,9 @@ path = settings.get("users_file")
 if login.login_configured():
     st.caption(f"已启用统一身份认证登录；用户文件：{path}。未列出的账号一律拒绝。")
 else:
-    st.warning("未配置登录：本服务器只允许本机访问，所有操作记为“本机用户”。如需多人使用，请按 README 配置登录。", icon="🔓")
+    st.warning(
+        "未配置登录：本服务器只允许本机访问，所有操作记为“本机用户”。如需多人使用，请按 README 配置登录。", icon="🔓"
+    )
 try:
     users = access.load_users(path)
 except access.UsersFileError as error:

@@ -33,10 +33,11 @@ ui.explain(
 )
 
 
-# Cached per database file and data version (ctx.version changes with every ingest or undo);
+# Cached per database file, data version (ctx.version changes with every ingest or undo) and
+# the viewer's scope (a result from one user's scoped cursor never serves another scope);
 # the frames keep exact Decimals, so they come from the package rather than ctx.run.
 @st.cache_data(show_spinner=False, max_entries=64)
-def year_frames(db: str, version, month: str, branch: str | None, calendar: periods.Calendar, _con):
+def year_frames(db: str, version, scope: tuple, month: str, branch: str | None, calendar: periods.Calendar, _con):
     """Progress, activities and the plan's status for one month and scope."""
     acts = campaign.activities(_con, month, branch, calendar)
     status = campaign.plan_status(acts, month, calendar, months_with_data=campaign.activity_months(_con, month))
@@ -44,22 +45,28 @@ def year_frames(db: str, version, month: str, branch: str | None, calendar: peri
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def phase_frames(db: str, version, month: str, branch: str | None, phase: periods.Phase, _con):
+def phase_frames(db: str, version, scope: tuple, month: str, branch: str | None, phase: periods.Phase, _con):
     """What each sub-branch and manager delivered in one phase."""
     return campaign.phase_results(_con, month, phase, branch)
 
 
 scope = ctx.branch or "全部支行"
-progress, acts, status = year_frames(str(ctx.db_path), ctx.version, ctx.month, ctx.branch, cal, ctx.con)
+progress, acts, status = year_frames(
+    str(ctx.db_path), ctx.version, ctx.access.cache_key(), ctx.month, ctx.branch, cal, ctx.con
+)
 
 st.subheader(f"{year}年阶段日历 · {fmt.md(scope)}")
 cols = st.columns(4)
 # The phase's number in the label, its name as the value: the whole label is cut off at 1280 px.
 cols[0].metric(f"当前阶段 · {current.label.split(' ')[0]}", current.name, help=current.theme)
-cols[1].metric("阶段序时进度", fmt.pct(periods.phase_progress(ctx.month, current)), help=f"截至 {periods.month_end(ctx.month)}")
+cols[1].metric(
+    "阶段序时进度", fmt.pct(periods.phase_progress(ctx.month, current)), help=f"截至 {periods.month_end(ctx.month)}"
+)
 cols[2].metric("本阶段已举办活动", f"{int((acts['phase'] == current.number).sum()) if not acts.empty else 0} 场")
 missed_so_far = int((status["status"] == campaign.MISSED).sum())
-cols[3].metric("计划活动未举办", f"{missed_so_far} 项", help="截至数据月份，种子月度活动计划中同月未见同名（或含关键词）活动的条目")
+cols[3].metric(
+    "计划活动未举办", f"{missed_so_far} 项", help="截至数据月份，种子月度活动计划中同月未见同名（或含关键词）活动的条目"
+)
 st.plotly_chart(campaign.timeline_figure(cal, ctx.month, acts, status), width="stretch", key="campaign_timeline")
 
 st.subheader(f"{year}年全年进度 · {fmt.md(scope)}")
@@ -77,7 +84,9 @@ else:
     year_counts = campaign.year_table(progress, "count")
     st.caption(overview.progress_basis_text(ctx.month, *overview.progress_basis(year_counts, "year_time_progress")))
     with st.container(key="campaign_year_count_box"):
-        ui.table(year_counts, key="campaign_year_count", title="户数类指标（户）", columns=campaign.YEAR_COLUMNS["count"])
+        ui.table(
+            year_counts, key="campaign_year_count", title="户数类指标（户）", columns=campaign.YEAR_COLUMNS["count"]
+        )
 ui.table(
     campaign.year_table(progress, "activity_count"),
     key="campaign_year_activity_count",
@@ -123,13 +132,15 @@ baseline = progress["baseline_month"].dropna()
 if baseline.empty:
     st.caption("尚无本年及上年末的管户明细，户数类指标无法计算增加数。")
 elif baseline.iloc[0] != periods.year_start_month(ctx.month):
-    st.caption(f"未存储上年末（{periods.year_start_month(ctx.month)}）的管户明细，户数增加从最早的 {baseline.iloc[0]} 月末算起。")
+    st.caption(
+        f"未存储上年末（{periods.year_start_month(ctx.month)}）的管户明细，户数增加从最早的 {baseline.iloc[0]} 月末算起。"
+    )
 matrix, matrix_columns = campaign.completion_matrix(progress, cal)
 ui.table(matrix, key="campaign_completion_matrix", title="各阶段完成率一览", columns=matrix_columns)
 
 st.subheader(f"{phase.label} 排名")
 st.caption(f"主题指标：{'、'.join(phase.rank_measures)}（户数类为阶段内增加数）；各指标分别排名，按平均名次排序。")
-results = phase_frames(str(ctx.db_path), ctx.version, ctx.month, ctx.branch, phase, ctx.con)
+results = phase_frames(str(ctx.db_path), ctx.version, ctx.access.cache_key(), ctx.month, ctx.branch, phase, ctx.con)
 branch_ranking = campaign.ranking(results, phase.rank_measures, "branch")
 manager_ranking = campaign.ranking(results, phase.rank_measures, "manager")
 if phase.start_month > int(ctx.month[5:7]):
@@ -181,22 +192,20 @@ with plan_tab:
         st.success("截至数据月份，月度活动计划均已举办。", icon="✅")
     else:
         ui.table(missed, key="campaign_plan_missed", title="计划中未举办的活动", columns=campaign.PLAN_COLUMNS)
-    ui.table(status, key="campaign_plan_all", title="全年月度活动计划执行情况", columns=campaign.PLAN_COLUMNS, height=400)
+    ui.table(
+        status, key="campaign_plan_all", title="全年月度活动计划执行情况", columns=campaign.PLAN_COLUMNS, height=400
+    )
 
 st.subheader("阶段总结")
 st.caption(
     f"供{phase.label}总结分析会使用：说明、各阶段进度、支行与客户经理排名、本阶段活动明细及汇总、月度计划执行，共八个工作表。"
 )
-summary_con, summary_month, summary_branch, training = ctx.con, ctx.month, ctx.branch, ctx.training
-st.download_button(
+summary_month, summary_branch, training = ctx.month, ctx.branch, ctx.training
+ui.download(
     f"下载{phase.name}阶段总结（Excel）",
-    data=lambda: campaign_summary.summary_xlsx(
-        summary_con.cursor(), summary_month, summary_branch, phase, cal, training=training
+    lambda: campaign_summary.summary_xlsx(
+        ctx.fresh_cursor(), summary_month, summary_branch, phase, cal, training=training
     ),
-    file_name=f"阶段总结_{phase.label.replace(' ', '')}_{ctx.month}_{ctx.branch or '全条线'}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="campaign_summary_xlsx",
-    on_click="ignore",
-    icon="⬇️",
-    type="primary",
+    f"阶段总结_{phase.label.replace(' ', '')}_{ctx.month}_{ctx.branch or '全条线'}.xlsx",
+    "campaign_summary_xlsx",
 )

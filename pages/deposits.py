@@ -168,11 +168,20 @@ else:
     ui.table(cadence, key="deposit_cadence", title=title, columns=deposits.CADENCE_COLUMNS)
     with st.expander("未按月拜访的非授信客户清单"):
         short = worst_list(
-            "deposit_cadence_customers", deposits.lagging_managers(cadence), "deposit_cadence_scope", deposits.cadence_short_total(cadence),
-            "未按月拜访", "电话、上门均无者优先、存款较多",
+            "deposit_cadence_customers",
+            deposits.lagging_managers(cadence),
+            "deposit_cadence_scope",
+            deposits.cadence_short_total(cadence),
+            "未按月拜访",
+            "电话、上门均无者优先、存款较多",
         )
         columns = deposits.CADENCE_CUSTOMER_COLUMNS
-        ui.table(deposits.cadence_view(short), key="deposit_cadence_customers", title="未按月拜访的非授信客户", columns=columns)
+        ui.table(
+            deposits.cadence_view(short),
+            key="deposit_cadence_customers",
+            title="未按月拜访的非授信客户",
+            columns=columns,
+        )
 
 st.subheader("授信客户结算要求（表7）")
 compliance_counts = ctx.run("deposit_settlement_summary", branch=ctx.branch)
@@ -188,8 +197,13 @@ else:
         st.success("所有已检查的授信客户结算量均达到要求。", icon="✅")
     else:
         failing = worst_list(
-            "deposit_settlement_compliance", deposits.failing_managers(compliance_counts),
-            "deposit_compliance_scope", counts["not_compliant"], "结算量未达要求", "差距最大", keep=deposits.failing,
+            "deposit_settlement_compliance",
+            deposits.failing_managers(compliance_counts),
+            "deposit_compliance_scope",
+            counts["not_compliant"],
+            "结算量未达要求",
+            "差距最大",
+            keep=deposits.failing,
         )
         title = "结算量未达要求的授信客户"
         ui.table(failing, key="deposit_compliance", title=title, columns=deposits.COMPLIANCE_COLUMNS)
@@ -215,8 +229,14 @@ else:
     flagged_total = int(deviation["flagged_customers"].sum())
     if flagged_total:
         flagged = worst_list(
-            "deposit_deviation", deposits.flagged_managers(deviation), "deposit_deviation_scope",
-            flagged_total, "偏离度超线", "偏离额最大", keep=deposits.flagged, **deposits.deviation_params(),
+            "deposit_deviation",
+            deposits.flagged_managers(deviation),
+            "deposit_deviation_scope",
+            flagged_total,
+            "偏离度超线",
+            "偏离额最大",
+            keep=deposits.flagged,
+            **deposits.deviation_params(),
         )
         title = "偏离度超线的客户"
         ui.table(flagged, key="deposit_deviation_customers", title=title, columns=deposits.DEVIATION_CUSTOMER_COLUMNS)

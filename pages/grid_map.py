@@ -10,16 +10,7 @@ from puhui import fmt, geo, grids, maps, periods, settings, ui
 ctx = ui.setup("网格地图", "🗺️")
 
 st.title("🗺️ 网格地图")
-ui.explain(
-    "“画地图、挂图作战”：各支行把园区、商圈、专业市场、产业集群、社区、行政村划成网格（横轴），"
-    "每个网格指定一名负责人，按周持续深耕；税务、市场监管等政府部门和商会协会是纵轴渠道，列在地图右侧。\n\n"
-    "- **渗透率** = 网格内我行客户数 ÷ 网格内经营主体数（网格表未填经营主体数的网格不计算）。\n"
-    f"- **覆盖缺口**：无负责人；负责人不在本月客户经理名单；渗透率低于 {fmt.pct(settings.get('penetration_low'))}；"
-    f"数据月末前 {settings.get('stale_weeks')} 周内既无营销活动也无拜访（拜访按被拜访客户所属网格计）；"
-    "客户不在任何网格内（未填或填错网格编号，且坐标不落在任何网格范围内）。\n"
-    "- **周计划**：本阶段每周各客户经理在各网格开展的营销活动和拜访次数。\n\n"
-    "点击地图上的网格（或在下方下拉框中选择）查看网格详情。地图不加载任何互联网底图，内网可直接使用。"
-)
+ui.explain(grids.page_explanation())
 
 try:
     phase = periods.phase_window(ctx.month)
@@ -49,16 +40,8 @@ figures = grids.summary(cells, totals, outside)
 scope = ctx.branch or "全条线"
 
 st.subheader(f"{fmt.month_label(ctx.month)} · {fmt.md(scope)}")
-top = st.columns(5)
-top[0].metric(
-    "网格数", fmt.count(figures["cells"]), help="园区、商圈、专业市场、产业集群、社区、行政村（不含政府渠道与商会协会）"
-)
-top[1].metric("已有负责人", f"{fmt.count(figures['owned'])} / {fmt.count(figures['cells'])}")
-top[2].metric("网格内客户", f"{fmt.count(figures['in_cells'])} / {fmt.count(figures['customers'])}")
-top[3].metric(
-    "整体渗透率", fmt.pct(figures["penetration"]), help="有经营主体数的网格：网格内我行客户合计 ÷ 经营主体合计"
-)
-top[4].metric("有缺口的网格", fmt.count(grids.cells_with_gaps(gaps)), help="见下方“覆盖缺口”")
+for column, (label, value, tip) in zip(st.columns(5), grids.headline(figures, gaps)):
+    column.metric(label, value, help=tip)
 
 controls = st.columns([3, 2, 2])  # the toggles' labels stay whole at 1280 px
 measure = controls[0].selectbox(
@@ -141,7 +124,17 @@ if selected:
     cell = grids.cell_row(cells, selected)
     with st.container(border=True, key="grid_cell_panel"):
         st.markdown(f"### 📍 网格详情：{fmt.md(cell['grid_name'])}")
-        st.caption(" · ".join(fmt.md(part) for part in (cell["grid_type"], cell["branch"], f"网格编号 {selected}", f"负责人 {grids.owner_text(cell)}")))
+        st.caption(
+            " · ".join(
+                fmt.md(part)
+                for part in (
+                    cell["grid_type"],
+                    cell["branch"],
+                    f"网格编号 {selected}",
+                    f"负责人 {grids.owner_text(cell)}",
+                )
+            )
+        )
         row = st.columns(5)
         row[0].metric("我行客户", fmt.count(cell["customers"]))
         row[1].metric("经营主体", fmt.count(cell["merchants"]))
@@ -194,7 +187,12 @@ with gap_tab:
         column.metric(kind, fmt.count(n))
     counts[-1].metric("网格外客户", fmt.count(figures["outside"]))
     ui.table(gaps, key="grid_gaps", title="网格缺口清单", columns=grids.GAP_COLUMNS)
-    ui.table(outside, key="grid_outside", title="未归属网格的客户（“坐标所在网格”非空者可补录网格编号）", columns=grids.OUTSIDE_COLUMNS)
+    ui.table(
+        outside,
+        key="grid_outside",
+        title="未归属网格的客户（“坐标所在网格”非空者可补录网格编号）",
+        columns=grids.OUTSIDE_COLUMNS,
+    )
 
 with plan_tab:
     plan, week_labels = grids.weekly_plan(ctx.run("grid_plan"), cells, ctx.month)
@@ -232,7 +230,9 @@ with channel_tab:
     if channels.empty:
         st.caption("本范围内没有政府渠道或商会协会网格。")
     else:
-        ui.table(channels, key="grid_channel_table", title="政府渠道与商会协会带来的客户", columns=grids.CHANNEL_COLUMNS)
+        ui.table(
+            channels, key="grid_channel_table", title="政府渠道与商会协会带来的客户", columns=grids.CHANNEL_COLUMNS
+        )
         # The full list can run to hundreds of thousands of rows: one department at a time.
         dept = st.selectbox(
             "渠道客户明细：选择部门",

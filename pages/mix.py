@@ -28,7 +28,9 @@ if rows.empty:
 
 head = mix.headline(rows)
 head_columns = st.columns(6)
-head_columns[0].metric("客户经理人数", fmt.count(head["managers"]), help="岗位为客户经理（或未填岗位）的人员；团队负责人、分管行长不计。")
+head_columns[0].metric(
+    "客户经理人数", fmt.count(head["managers"]), help="岗位为客户经理（或未填岗位）的人员；团队负责人、分管行长不计。"
+)
 head_columns[1].metric("人均管户", head["average"])
 head_columns[2].metric("管户数达标", f"{fmt.count(head['on_target'])} 人")
 for column, flag in zip(head_columns[3:], mix.FLAG_COLUMNS):
@@ -48,8 +50,10 @@ if shown.empty:
     st.info("没有符合条件的客户经理。", icon="ℹ️")
 else:
     st.plotly_chart(mix.mix_figure(shown, sort_label), width="stretch", key="mix_chart")
-    st.caption("条形为本月实际户数，红色竖线为目标（已上传个人目标的按上传目标，否则 25/30/50、总数 100）；"
-               "团队负责人、分管行长只在本人有管户时列出，未上传目标时不画目标线。")
+    st.caption(
+        "条形为本月实际户数，红色竖线为目标（已上传个人目标的按上传目标，否则 25/30/50、总数 100）；"
+        "团队负责人、分管行长只在本人有管户时列出，未上传目标时不画目标线。"
+    )
 
     with st.container(key="mix_gaps_box"):
         ui.table(
@@ -78,9 +82,19 @@ if mix.BOTTOM_MEASURES[measure_label] != "total":
 st.subheader("按团队、按支行汇总")
 team_tab, branch_tab = st.tabs(["按团队", "按支行"])
 with team_tab:
-    ui.table(mix.rollup(mix.page_rows(rows), "team"), key="mix_by_team", name="管户结构·按团队汇总", columns=mix.ROLLUP_COLUMNS)
+    ui.table(
+        mix.rollup(mix.page_rows(rows), "team"),
+        key="mix_by_team",
+        name="管户结构·按团队汇总",
+        columns=mix.ROLLUP_COLUMNS,
+    )
 with branch_tab:
-    ui.table(mix.rollup(mix.page_rows(rows), "branch"), key="mix_by_branch", name="管户结构·按支行汇总", columns=mix.ROLLUP_COLUMNS)
+    ui.table(
+        mix.rollup(mix.page_rows(rows), "branch"),
+        key="mix_by_branch",
+        name="管户结构·按支行汇总",
+        columns=mix.ROLLUP_COLUMNS,
+    )
 st.caption("缺口合计为各人缺口相加（一人超额不抵另一人缺口）；支行上传的支行级目标见“经营总览”的支行排名。")
 
 st.subheader("客户经理的客户清单")

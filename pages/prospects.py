@@ -93,7 +93,9 @@ with tabs[0]:
     ui.table(no_loan, key="prospect_no_loan", title=title("无贷转有贷"), columns=prospects.COLUMNS["no_loan"])
 
 with tabs[1]:
-    st.caption(f"贷款到期日在数据月末之后 {int(days)} 天内（含第 {int(days)} 天）且仍有余额的客户，按到期日排列：提前安排续贷，留住存款。")
+    st.caption(
+        f"贷款到期日在数据月末之后 {int(days)} 天内（含第 {int(days)} 天）且仍有余额的客户，按到期日排列：提前安排续贷，留住存款。"
+    )
     ui.table(maturing, key="prospect_maturing", title=title("到期续贷"), columns=prospects.COLUMNS["maturing"])
 
 with tabs[2]:
@@ -117,7 +119,9 @@ with tabs[2]:
 with tabs[3]:
     if note := prospects.dormant_history_note(ctx.months, ctx.month, int(dormant_months)):
         st.info(note, icon="ℹ️")
-    st.caption(f"连续 {int(dormant_months)} 个月（含本月）没有贷款、存款、授信额度，也没有任何产品的客户：安排上门或电话激活。")
+    st.caption(
+        f"连续 {int(dormant_months)} 个月（含本月）没有贷款、存款、授信额度，也没有任何产品的客户：安排上门或电话激活。"
+    )
     ui.table(dormant, key="prospect_dormant", title=title("睡眠客户"), columns=prospects.COLUMNS["dormant"])
 
 with tabs[4]:
@@ -140,12 +144,9 @@ with tabs[4]:
 frames = {"no_loan": no_loan, "maturing": maturing, "coverage": coverage, "gaps": gaps, "dormant": dormant}
 frames |= {"balanced": balanced, "candidates": candidates}
 lists = {key: (prospects.LIST_TITLES[key], frame) for key, frame in frames.items()}
-st.download_button(
+ui.download(
     "下载全部清单（Excel，每张清单一个工作表）",
-    data=lambda: prospects.workbook(lists, ctx.month, scope),
-    file_name=f"存量客户深挖_{ctx.month}_{ctx.branch or '全条线'}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="prospect_workbook",
-    on_click="ignore",
-    icon="⬇️",
+    lambda: prospects.workbook(lists, ctx.month, scope),
+    f"存量客户深挖_{ctx.month}_{ctx.branch or '全条线'}.xlsx",
+    "prospect_workbook",
 )

@@ -37,8 +37,8 @@ def show_results() -> None:
     results = st.session_state.get(RESULTS, [])
     ui.notices(view.result_messages(results, say))
     if results and any(r.get("slots") for r in results):
-        slots = ctx.mask(view.slots_frame(results))
-        ui.table(slots, key="upload_stored_slots", title="本批写入（按表、月份、支行）", columns=view.SLOT_COLUMNS, download=False)
+        slots, title = ctx.mask(view.slots_frame(results)), "本批写入（按表、月份、支行）"
+        ui.table(slots, key="upload_stored_slots", title=title, columns=view.SLOT_COLUMNS, download=False)
     undone = st.session_state.get(UNDONE)
     if undone:
         ui.notices(view.undo_messages(undone, say), success_icon="↩️")
@@ -73,15 +73,7 @@ def show_problems(problems, plan, con, key: str) -> None:
 
 def template_button(label: str, table: str | None, key: str) -> None:
     """A blank template's download (all tables when ``table`` is None), built only when clicked."""
-    st.download_button(
-        label,
-        data=lambda: templates.template_xlsx(table),
-        file_name=templates.template_file_name(table),
-        mime=view.XLSX_MIME,
-        key=key,
-        on_click="ignore",
-        icon="⬇️",
-    )
+    ui.download(label, lambda: templates.template_xlsx(table), templates.template_file_name(table), key)
 
 
 def show_guide() -> None:
@@ -162,7 +154,10 @@ if files:
     skip_bad_rows = False
     confirmed: set[str] = set()
     if plan.refused:
-        st.error("文件存在错误（见上方问题清单中级别为“错误”的条目），本批文件不能导入，数据库未作任何改动。请修正后重新上传。", icon="🚫")
+        st.error(
+            "文件存在错误（见上方问题清单中级别为“错误”的条目），本批文件不能导入，数据库未作任何改动。请修正后重新上传。",
+            icon="🚫",
+        )
     else:
         if plan.bad_rows:
             st.warning(f"共有 {plan.bad_rows:,} 行数据存在错误（见问题清单中的“行错误”）。", icon="⚠️")
@@ -211,7 +206,12 @@ history = store.history(ctx.con)
 if history.empty:
     st.caption("还没有导入记录。")
 else:
-    ui.table(ctx.mask(view.history_frame(history, safe)), key="upload_history", title="导入记录", columns=view.HISTORY_COLUMNS)
+    ui.table(
+        ctx.mask(view.history_frame(history, safe)),
+        key="upload_history",
+        title="导入记录",
+        columns=view.HISTORY_COLUMNS,
+    )
     active = store.batches(ctx.con)
     if not active.empty:
         with st.expander("↩️ 撤销一次导入", expanded=False):

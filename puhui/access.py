@@ -119,7 +119,7 @@ def _text_list(value, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise UsersFileError(f"{where}：branches 应为支行名称的列表，例如 [\"城东支行\"]")
+        raise UsersFileError(f'{where}：branches 应为支行名称的列表，例如 ["城东支行"]')
     return tuple(dict.fromkeys(v.strip() for v in value))
 
 
@@ -180,13 +180,23 @@ def resolve(claims: Mapping, users: Mapping[str, User]) -> Access | None:
     return None
 
 
-USER_COLUMNS = {"key": ("账号", "text"), "name": ("姓名", "text"), "role": ("角色", "text"), "branches": ("可查看的支行", "text")}
+USER_COLUMNS = {
+    "key": ("账号", "text"),
+    "name": ("姓名", "text"),
+    "role": ("角色", "text"),
+    "branches": ("可查看的支行", "text"),
+}
 
 
 def users_frame(users: Mapping[str, User]) -> pd.DataFrame:
     """The users file as a table for the 审计与用户 page (:data:`USER_COLUMNS`)."""
     rows = [
-        (user.key, user.name, ROLE_LABELS.get(user.role, user.role), "、".join(user.branches) if user.branches else "全部支行")
+        (
+            user.key,
+            user.name,
+            ROLE_LABELS.get(user.role, user.role),
+            "、".join(user.branches) if user.branches else "全部支行",
+        )
         for user in users.values()
     ]
     return pd.DataFrame(rows, columns=list(USER_COLUMNS))

@@ -65,19 +65,33 @@ def record(
     text = json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True) if detail else None
     con.cursor().execute(
         "insert into audit_log (logged_at, who, role, address, action, page, detail) values ($at, $who, $role, $address, $action, $page, $detail)",
-        {"at": datetime.now(), "who": who, "role": role, "address": address, "action": action, "page": page, "detail": text},
+        {
+            "at": datetime.now(),
+            "who": who,
+            "role": role,
+            "address": address,
+            "action": action,
+            "page": page,
+            "detail": text,
+        },
     )
 
 
-def read(con: duckdb.DuckDBPyConnection, limit: int | None = 5000, action: str | None = None, who: str | None = None) -> pd.DataFrame:
+def read(
+    con: duckdb.DuckDBPyConnection, limit: int | None = 5000, action: str | None = None, who: str | None = None
+) -> pd.DataFrame:
     """The newest entries first, with the action in Chinese (``action_label``)."""
-    frame = con.cursor().execute(
-        """select audit_id, strftime(logged_at, '%Y-%m-%d %H:%M:%S') as logged_at, who, role, address, action, page, detail
+    frame = (
+        con.cursor()
+        .execute(
+            """select audit_id, strftime(logged_at, '%Y-%m-%d %H:%M:%S') as logged_at, who, role, address, action, page, detail
            from audit_log
            where ($action is null or action = $action) and ($who is null or who = $who)
            order by audit_id desc
            limit coalesce($limit, 9223372036854775807)""",
-        {"action": action, "who": who, "limit": limit},
-    ).df()
+            {"action": action, "who": who, "limit": limit},
+        )
+        .df()
+    )
     frame["action_label"] = frame["action"].map(lambda a: ACTIONS.get(a, a))
     return frame

@@ -51,7 +51,9 @@ def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFr
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
-def progress(con: duckdb.DuckDBPyConnection, month: str, branch: str | None = None, cal: Calendar | None = None) -> pd.DataFrame:
+def progress(
+    con: duckdb.DuckDBPyConnection, month: str, branch: str | None = None, cal: Calendar | None = None
+) -> pd.DataFrame:
     """One row per phase and measure: targets, actuals (amounts in yuan, Decimal), completion, time progress."""
     cal = cal or load_calendar()
     frame = _frame(con, "campaign_progress", progress_params(month, branch, cal))
@@ -80,7 +82,15 @@ def phase_table(progress_frame: pd.DataFrame, phase: int, kind: str) -> pd.DataF
     rows = progress_frame[progress_frame["phase"] == phase]
     rows = rows[rows["measure"].map(measure_kind) == kind].copy()
     if kind == "count":
-        for col in ("annual_target", "target", "actual", "cumulative_target", "cumulative_actual", "target_level", "baseline_count"):
+        for col in (
+            "annual_target",
+            "target",
+            "actual",
+            "cumulative_target",
+            "cumulative_actual",
+            "target_level",
+            "baseline_count",
+        ):
             rows[col] = pd.array([whole_count(v) for v in rows[col]], dtype="Int64")
     rows["target_source"] = rows["target_source"].fillna("无目标")
     return rows.reset_index(drop=True)
@@ -148,7 +158,10 @@ def year_table(progress_frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     if kind == "count":
         rows = rows[rows["measure_kind"] == "count"]
     else:
-        rows = rows[(rows["measure_kind"] != "count") & (rows["measure"].map(measure_kind) == ("wan" if kind == "wan" else "count"))]
+        rows = rows[
+            (rows["measure_kind"] != "count")
+            & (rows["measure"].map(measure_kind) == ("wan" if kind == "wan" else "count"))
+        ]
     rows["increase"] = [
         None if a is None or s is None or pd.isna(a) or pd.isna(s) else a - s
         for a, s in zip(rows["year_actual"], rows["year_start"])
@@ -157,19 +170,37 @@ def year_table(progress_frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         None if t is None or s is None or pd.isna(t) or pd.isna(s) else t - s
         for t, s in zip(rows["target_level"], rows["year_start"])
     ]
-    rows["completion_shown"] = [overview.shown_completion(c, i) for c, i in zip(rows["year_completion"], rows["increase"])]
+    rows["completion_shown"] = [
+        overview.shown_completion(c, i) for c, i in zip(rows["year_completion"], rows["increase"])
+    ]
     rows["progress_gap_shown"] = [
         None if s is None or pd.isna(s) else g for s, g in zip(rows["completion_shown"], rows["year_progress_gap"])
     ]
     rows["progress_gap_pp"] = rows["progress_gap_shown"].map(overview.points)
     rows["status"] = [
-        "无目标" if t is None or pd.isna(t) else
-        ("无活动数据" if kind != "count" and (a is None or pd.isna(a)) else
-         overview.progress_status(g, i, n, "户" if kind != "wan" else "元", False,
-                                   start_known=s is not None and not pd.isna(s), attainment=att))
+        "无目标"
+        if t is None or pd.isna(t)
+        else (
+            "无活动数据"
+            if kind != "count" and (a is None or pd.isna(a))
+            else overview.progress_status(
+                g,
+                i,
+                n,
+                "户" if kind != "wan" else "元",
+                False,
+                start_known=s is not None and not pd.isna(s),
+                attainment=att,
+            )
+        )
         for t, a, g, i, n, s, att in zip(
-            rows["target_level"], rows["year_actual"], rows["year_progress_gap"], rows["increase"], rows["needed"],
-            rows["year_start"], rows["attainment"],
+            rows["target_level"],
+            rows["year_actual"],
+            rows["year_progress_gap"],
+            rows["increase"],
+            rows["needed"],
+            rows["year_start"],
+            rows["attainment"],
         )
     ]
     if kind != "wan":
@@ -190,9 +221,7 @@ def completion_matrix(progress_frame: pd.DataFrame, cal: Calendar) -> tuple[pd.D
     return frame, columns
 
 
-def phase_results(
-    con: duckdb.DuckDBPyConnection, month: str, phase: Phase, branch: str | None = None
-) -> pd.DataFrame:
+def phase_results(con: duckdb.DuckDBPyConnection, month: str, phase: Phase, branch: str | None = None) -> pd.DataFrame:
     """Each (sub-branch, manager) and measure with what it delivered in ``phase`` up to ``month`` (long)."""
     return _frame(
         con,
@@ -201,9 +230,7 @@ def phase_results(
     )
 
 
-def ranking(
-    results: pd.DataFrame, measures: tuple[str, ...] | list[str], level: str = "branch"
-) -> pd.DataFrame:
+def ranking(results: pd.DataFrame, measures: tuple[str, ...] | list[str], level: str = "branch") -> pd.DataFrame:
     """Rank sub-branches (``level="branch"``) or managers (``"manager"``) on ``measures``.
 
     Each measure ranks on its own (highest first, ties share the better place); the overall
@@ -257,7 +284,9 @@ def activities(
     frame = _frame(con, "campaign_activities", {"month": month, "branch": branch})
     rules = activity_types()
     if frame.empty:
-        return frame.assign(phase=pd.Series(dtype="Int64"), phase_label=pd.Series(dtype=object), activity_type=pd.Series(dtype=object))
+        return frame.assign(
+            phase=pd.Series(dtype="Int64"), phase_label=pd.Series(dtype=object), activity_type=pd.Series(dtype=object)
+        )
     frame["phase"] = frame["month"].map(lambda m: cal.phase_of(m).number)
     frame["phase_label"] = frame["month"].map(lambda m: cal.phase_of(m).label)
     frame["activity_type"] = frame["activity_name"].map(lambda n: activity_type(n, rules))
@@ -373,9 +402,7 @@ _STATUS_STYLE = {
 }
 
 
-def timeline_figure(
-    cal: Calendar, month: str, acts: pd.DataFrame, status: pd.DataFrame | None = None
-) -> go.Figure:
+def timeline_figure(cal: Calendar, month: str, acts: pd.DataFrame, status: pd.DataFrame | None = None) -> go.Figure:
     """The year's campaign calendar: one bar per phase, planned and held activities, the data month's end.
 
     Rows from the top: 阶段 (bars over January–December with the phase names and weights),
@@ -495,9 +522,9 @@ def timeline_figure(
     )
     return fig
 
+
 def as_ratio(value):
     """A ratio as a float for tables and workbooks (None stays None)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     return float(value)
-

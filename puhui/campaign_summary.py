@@ -17,17 +17,17 @@ from .campaign import (
     ACTIVITY_COLUMNS,
     AMOUNT_MEASURES,
     PLAN_COLUMNS,
-    as_ratio,
-    whole_count,
     activities,
     activity_months,
     activity_summary,
     activity_summary_columns,
+    as_ratio,
     phase_results,
     plan_status,
     progress,
     ranking,
     ranking_columns,
+    whole_count,
 )
 from .periods import Calendar, Phase, load_calendar, phase_progress
 
@@ -105,7 +105,11 @@ def summary_sheets(
             ("范围", branch or "全条线", None),
             ("阶段", f"{phase.label}（{phase.months_text}）", None),
             ("阶段主题", phase.theme, None),
-            ("阶段序时进度", "截至数据月末，阶段已过天数占阶段总天数的比例（见“数值”列）", phase_progress(month, phase)),
+            (
+                "阶段序时进度",
+                "截至数据月末，阶段已过天数占阶段总天数的比例（见“数值”列）",
+                phase_progress(month, phase),
+            ),
             ("阶段划分", "，".join(f"{p.label} {p.months_text}" for p in cal.phases), None),
             ("目标分配权重", cal.weights_text(), None),
             ("排名指标", "、".join(phase.rank_measures), None),
@@ -129,7 +133,12 @@ def summary_sheets(
         ("支行排名", title("支行排名"), branch_ranking, ranking_columns(phase.rank_measures, "branch")),
         ("客户经理排名", title("客户经理排名"), manager_ranking, ranking_columns(phase.rank_measures, "manager")),
         ("活动明细", title("活动明细"), in_phase, ACTIVITY_COLUMNS),
-        ("活动按类型", title("活动按类型"), activity_summary(in_phase, "activity_type"), summary_columns["activity_type"]),
+        (
+            "活动按类型",
+            title("活动按类型"),
+            activity_summary(in_phase, "activity_type"),
+            summary_columns["activity_type"],
+        ),
         ("活动按月份", title("活动按月份"), activity_summary(in_phase, "month"), summary_columns["month"]),
         ("活动计划执行", title("月度活动计划执行"), plan_rows, PLAN_COLUMNS),
     ]

@@ -50,7 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=_month, help="数据月份 YYYY-MM（默认：所选范围最新的完整月份，与驾驶舱打开时相同）")
     p.add_argument("--branch", help="支行（默认：全条线）")
     p.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="其他参数；未给出的按设置填入（目标、阈值、阶段日历等），与驾驶舱相同",
     )
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
@@ -88,8 +91,13 @@ def _safe(text: str) -> str:
 def _print_problems(problems, out) -> None:
     if problems is None or len(problems) == 0:
         return
+
     def given(value) -> bool:
-        return value is not None and not (isinstance(value, float) and value != value) and str(value) not in ("", "<NA>", "nan")
+        return (
+            value is not None
+            and not (isinstance(value, float) and value != value)
+            and str(value) not in ("", "<NA>", "nan")
+        )
 
     for row in problems.itertuples(index=False):
         where = "，".join(
@@ -136,7 +144,8 @@ def cmd_ingest(args) -> int:
 
         # --month is the user's explicit month for every file; --assume-non-credit answers the 管户类型 question.
         confirmed = {
-            q.key for q in plan.questions
+            q.key
+            for q in plan.questions
             if (q.kind == "month" and args.month) or (q.kind == "segment" and args.assume_non_credit)
         }
         try:
@@ -153,7 +162,10 @@ def cmd_ingest(args) -> int:
         except store.StoreBusy as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_ERROR
-        _print_problems(shown(plan.problems[plan.problems["级别"] != "行错误"] if not args.skip_bad_rows else plan.problems), sys.stdout)
+        _print_problems(
+            shown(plan.problems[plan.problems["级别"] != "行错误"] if not args.skip_bad_rows else plan.problems),
+            sys.stdout,
+        )
         for question in plan.questions:
             print(_safe(f"[已确认] {question.file}：{question.text}"))
         for note in plan.merges:
@@ -248,7 +260,11 @@ def cmd_query(args) -> int:
         masked = masking.mask_frame(pd.DataFrame(rows, columns=columns, dtype=object))
         rows = list(masked.itertuples(index=False, name=None))
     if args.format == "json":
-        print(json.dumps([{c: _json_value(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                [{c: _json_value(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=1
+            )
+        )
     elif args.format == "csv":
         from .export import csv_safe
 
@@ -363,7 +379,9 @@ def cmd_demo(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m puhui``."""
     args = _parser().parse_args(argv)
-    handler = {"ingest": cmd_ingest, "query": cmd_query, "history": cmd_history, "undo": cmd_undo, "demo": cmd_demo}[args.command]
+    handler = {"ingest": cmd_ingest, "query": cmd_query, "history": cmd_history, "undo": cmd_undo, "demo": cmd_demo}[
+        args.command
+    ]
     try:
         return handler(args)
     except KeyboardInterrupt:

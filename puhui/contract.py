@@ -45,7 +45,9 @@ METRICS = (
     "新增贷款",
 )
 # Metrics whose targets are money (follow the unit rules); the others are counts.
-AMOUNT_METRICS = frozenset({"贷款余额", "存款余额", "结算存款", "纯存款", "保证金存款", "储蓄存款", "新增存款", "新增贷款"})
+AMOUNT_METRICS = frozenset(
+    {"贷款余额", "存款余额", "结算存款", "纯存款", "保证金存款", "储蓄存款", "新增存款", "新增贷款"}
+)
 
 # Spelling variants users type for enum values, mapped to the contract's value.
 ENUM_SYNONYMS: dict[str, str] = {
@@ -76,10 +78,21 @@ _MANAGER_NAME = "通常是客户经理姓名，不是客户经理编号"
 _ORG_CODE = "是机构代码，不是支行名称"
 LOOKALIKES: dict[str, dict[str, str]] = {
     "customers": {
-        "客户账号": _ACCOUNT, "账号": _ACCOUNT, "结算账号": _ACCOUNT, "账户": _ACCOUNT, "客户账户": _ACCOUNT,
-        "卡号": _CARD, "客户卡号": _CARD,
-        "客户经理": _MANAGER_NAME, "客户经理姓名": _MANAGER_NAME, "管户经理": _MANAGER_NAME, "管户客户经理": _MANAGER_NAME,
-        "机构号": _ORG_CODE, "机构代码": _ORG_CODE, "机构编号": _ORG_CODE, "网点号": _ORG_CODE,
+        "客户账号": _ACCOUNT,
+        "账号": _ACCOUNT,
+        "结算账号": _ACCOUNT,
+        "账户": _ACCOUNT,
+        "客户账户": _ACCOUNT,
+        "卡号": _CARD,
+        "客户卡号": _CARD,
+        "客户经理": _MANAGER_NAME,
+        "客户经理姓名": _MANAGER_NAME,
+        "管户经理": _MANAGER_NAME,
+        "管户客户经理": _MANAGER_NAME,
+        "机构号": _ORG_CODE,
+        "机构代码": _ORG_CODE,
+        "机构编号": _ORG_CODE,
+        "网点号": _ORG_CODE,
     },
     "managers": {"机构号": _ORG_CODE, "机构代码": _ORG_CODE, "机构编号": _ORG_CODE, "网点号": _ORG_CODE},
     "grids": {"负责人": _MANAGER_NAME, "网格负责人": _MANAGER_NAME, "机构号": _ORG_CODE},
@@ -140,9 +153,31 @@ MANAGERS = Table(
     "managers",
     "客户经理",
     (
-        C("manager_id", "客户经理编号", TEXT, ["客户经理号", "工号", "员工号", "员工编号", "客户经理工号", "客户经理代码", "员工工号", "人员编号", "经理工号"], True),
+        C(
+            "manager_id",
+            "客户经理编号",
+            TEXT,
+            [
+                "客户经理号",
+                "工号",
+                "员工号",
+                "员工编号",
+                "客户经理工号",
+                "客户经理代码",
+                "员工工号",
+                "人员编号",
+                "经理工号",
+            ],
+            True,
+        ),
         C("manager_name", "客户经理姓名", TEXT, ["客户经理", "姓名", "员工姓名", "客户经理名称", "人员姓名"], True),
-        C("branch", "所属支行", TEXT, ["支行", "机构名称", "经营机构", "支行名称", "所属机构", "归属机构", "所属网点", "网点名称"], True),
+        C(
+            "branch",
+            "所属支行",
+            TEXT,
+            ["支行", "机构名称", "经营机构", "支行名称", "所属机构", "归属机构", "所属网点", "网点名称"],
+            True,
+        ),
         C("team", "团队", TEXT, ["所属团队", "团队名称"]),
         C("role", "岗位", ENUM, ["职务", "角色"], choices=ROLES),
     ),
@@ -155,13 +190,50 @@ CUSTOMERS = Table(
     "customers",
     "管户明细",
     (
-        C("customer_id", "客户号", TEXT, ["客户编号", "客户代码", "客户编码", "客户ID", "核心客户号", "客户号码"], True),
-        C("customer_name", "客户名称", TEXT, ["企业名称", "户名", "客户姓名", "客户名", "客户全称", "企业全称", "单位名称"], True, personal=True),
-        C("manager_id", "客户经理编号", TEXT, [
-            "管户客户经理编号", "工号", "客户经理号", "管户经理编号", "客户经理工号", "管户经理工号", "管户客户经理工号",
-            "客户经理代码", "管户人编号", "管户人工号", "管护客户经理编号", "管护经理编号", "管护客户经理工号", "员工号",
-        ], True),
-        C("branch", "所属支行", TEXT, ["支行", "经营机构", "机构名称", "支行名称", "所属机构", "归属机构", "所属网点", "网点名称"], True),
+        C(
+            "customer_id",
+            "客户号",
+            TEXT,
+            ["客户编号", "客户代码", "客户编码", "客户ID", "核心客户号", "客户号码"],
+            True,
+        ),
+        C(
+            "customer_name",
+            "客户名称",
+            TEXT,
+            ["企业名称", "户名", "客户姓名", "客户名", "客户全称", "企业全称", "单位名称"],
+            True,
+            personal=True,
+        ),
+        C(
+            "manager_id",
+            "客户经理编号",
+            TEXT,
+            [
+                "管户客户经理编号",
+                "工号",
+                "客户经理号",
+                "管户经理编号",
+                "客户经理工号",
+                "管户经理工号",
+                "管户客户经理工号",
+                "客户经理代码",
+                "管户人编号",
+                "管户人工号",
+                "管护客户经理编号",
+                "管护经理编号",
+                "管护客户经理工号",
+                "员工号",
+            ],
+            True,
+        ),
+        C(
+            "branch",
+            "所属支行",
+            TEXT,
+            ["支行", "经营机构", "机构名称", "支行名称", "所属机构", "归属机构", "所属网点", "网点名称"],
+            True,
+        ),
         C("segment", "管户类型", ENUM, ["授信类型", "客户类别", "管户类别", "管户分类"], choices=SEGMENTS),
         C("customer_kind", "客户类型", TEXT),
         C("industry", "行业", TEXT, ["所属行业", "行业类别"]),
@@ -204,7 +276,12 @@ GRIDS = Table(
         C("grid_name", "网格名称", TEXT, [], True),
         C("grid_type", "网格类型", ENUM, ["类型"], True, choices=GRID_TYPES),
         C("branch", "所属支行", TEXT, ["支行", "经营机构"], True),
-        C("manager_id", "网格负责人编号", TEXT, ["责任客户经理编号", "客户经理编号", "负责人编号", "网格负责人工号", "客户经理工号", "责任客户经理工号"]),
+        C(
+            "manager_id",
+            "网格负责人编号",
+            TEXT,
+            ["责任客户经理编号", "客户经理编号", "负责人编号", "网格负责人工号", "客户经理工号", "责任客户经理工号"],
+        ),
         C("lon", "中心经度", COORD, ["经度"]),
         C("lat", "中心纬度", COORD, ["纬度"]),
         C("boundary", "边界", TEXT, ["网格边界", "边界坐标"]),

@@ -154,8 +154,9 @@ def line_summary(by_branch: pd.DataFrame) -> LineSummary:
     has_prev = by_branch["prev_month_stored"].astype(bool) if len(by_branch) else pd.Series(dtype=bool)
     has_dec = by_branch["year_start_stored"].astype(bool) if len(by_branch) else pd.Series(dtype=bool)
     has_year_ago = (
-        by_branch["year_ago_stored"].astype(bool) if len(by_branch) and "year_ago_stored" in by_branch else
-        pd.Series(False, index=by_branch.index, dtype=bool)
+        by_branch["year_ago_stored"].astype(bool)
+        if len(by_branch) and "year_ago_stored" in by_branch
+        else pd.Series(False, index=by_branch.index, dtype=bool)
     )
     total = dec_sum(by_branch["dep_total"]) if len(by_branch) else Decimal(0)
     rows = []
@@ -166,7 +167,15 @@ def line_summary(by_branch: pd.DataFrame) -> LineSummary:
         yoy = dec_sum(by_branch.loc[has_year_ago, f"{kind}_yoy"]) if has_year_ago.any() else None
         share = float(amount / total) if total else None
         rows.append(
-            {"kind": kind, "label": KIND_LABELS[kind], "amount": amount, "share": share, "mom": mom, "ytd": ytd, "yoy": yoy}
+            {
+                "kind": kind,
+                "label": KIND_LABELS[kind],
+                "amount": amount,
+                "share": share,
+                "mom": mom,
+                "ytd": ytd,
+                "yoy": yoy,
+            }
         )
     first = by_branch.iloc[0] if len(by_branch) else None
     return LineSummary(
@@ -639,8 +648,6 @@ def deviation_view(deviation: pd.DataFrame, by: str) -> pd.DataFrame:
     summary = deviation_summary(deviation, by)
     summary["flag_mark"] = summary["flagged"].map(lambda v: "⚠️ 超线" if v else "")
     return summary
-
-
 
 
 def kind_columns(kind: str = "wan") -> dict[str, tuple[str, str]]:

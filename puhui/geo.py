@@ -346,7 +346,9 @@ def shape_notes(shapes: pd.DataFrame, radius_m: float | None = None) -> list[str
     undrawn = shapes[shapes["shape"].isna()]
     unparsed = shapes[shapes["shape_kind"] == "边界无法识别"]
     if len(undrawn):
-        notes.append(f"{len(undrawn)} 个网格既无中心坐标也无可识别的边界，未画在图上：{'、'.join(undrawn['grid_name'])}")
+        notes.append(
+            f"{len(undrawn)} 个网格既无中心坐标也无可识别的边界，未画在图上：{'、'.join(undrawn['grid_name'])}"
+        )
     if len(unparsed):
         notes.append(
             f"{len(unparsed)} 个网格的边界无法识别（支持 WKT、GeoJSON 或“经度,纬度;经度,纬度”），已按中心点画圆：{'、'.join(unparsed['grid_name'])}"

@@ -564,3 +564,32 @@ def plan_columns(labels: list[str], by_cell: bool) -> dict[str, tuple[str, str]]
         "weeks_worked": ("经营周数", "count"),
         "events": ("合计次数", "count"),
     }
+
+
+def page_explanation() -> str:
+    """The 网格地图 page's "如何看本页" text: the management rule behind the map, with the settings in force."""
+    return (
+        "“画地图、挂图作战”：各支行把园区、商圈、专业市场、产业集群、社区、行政村划成网格（横轴），"
+        "每个网格指定一名负责人，按周持续深耕；税务、市场监管等政府部门和商会协会是纵轴渠道，列在地图右侧。\n\n"
+        "- **渗透率** = 网格内我行客户数 ÷ 网格内经营主体数（网格表未填经营主体数的网格不计算）。\n"
+        f"- **覆盖缺口**：无负责人；负责人不在本月客户经理名单；渗透率低于 {fmt.pct(settings.get('penetration_low'))}；"
+        f"数据月末前 {settings.get('stale_weeks')} 周内既无营销活动也无拜访（拜访按被拜访客户所属网格计）；"
+        "客户不在任何网格内（未填或填错网格编号，且坐标不落在任何网格范围内）。\n"
+        "- **周计划**：本阶段每周各客户经理在各网格开展的营销活动和拜访次数。\n\n"
+        "点击地图上的网格（或在下方下拉框中选择）查看网格详情。地图不加载任何互联网底图，内网可直接使用。"
+    )
+
+
+def headline(figures: dict, gaps: pd.DataFrame) -> list[tuple[str, str, str | None]]:
+    """The five figures above the map: (label, value, help)."""
+    return [
+        (
+            "网格数",
+            fmt.count(figures["cells"]),
+            "园区、商圈、专业市场、产业集群、社区、行政村（不含政府渠道与商会协会）",
+        ),
+        ("已有负责人", f"{fmt.count(figures['owned'])} / {fmt.count(figures['cells'])}", None),
+        ("网格内客户", f"{fmt.count(figures['in_cells'])} / {fmt.count(figures['customers'])}", None),
+        ("整体渗透率", fmt.pct(figures["penetration"]), "有经营主体数的网格：网格内我行客户合计 ÷ 经营主体合计"),
+        ("有缺口的网格", fmt.count(cells_with_gaps(gaps)), "见下方“覆盖缺口”"),
+    ]

@@ -109,14 +109,20 @@ PREVIEW_KINDS = {contract.AMOUNT: "wan", contract.SHARE: "pct", contract.DATE: "
 def _label_frame(con: duckdb.DuckDBPyConnection, clean: Clean, limit: int = 20) -> pd.DataFrame:
     """The first good rows with Chinese headers: amounts in yuan (the page shows them in 万元), flags as 是/否."""
     table = clean.table
-    cols = [c for c in table.columns if c.name in clean.header.columns or (c.name == "segment" and table.name == "customers")]
+    cols = [
+        c
+        for c in table.columns
+        if c.name in clean.header.columns or (c.name == "segment" and table.name == "customers")
+    ]
     names = (["month"] if table.kind == "snapshot" else []) + [c.name for c in cols]
     frame = con.execute(
         f"select {', '.join(names)} from {clean.relation} where not _bad order by _row limit {int(limit)}"
     ).df()
     for col in cols:
         if col.type == contract.FLAG:
-            frame[col.name] = frame[col.name].map(lambda v: "" if v is None or pd.isna(v) else ("是" if v else "否")).astype(object)
+            frame[col.name] = (
+                frame[col.name].map(lambda v: "" if v is None or pd.isna(v) else ("是" if v else "否")).astype(object)
+            )
     labels = {"month": "数据月份", **{c.name: c.label for c in cols}}
     return frame.rename(columns=labels)
 
@@ -160,7 +166,16 @@ def analyse(
             except Refused as exc:
                 # A workbook's extra sheets (notes, pivot tables) need not be tables of the contract.
                 if len(sheets) > 1 and all(p.row is None for p in exc.problems) and "未能" in exc.problems[0].message:
-                    problems.append(Problem(file_name, sheet.name, None, None, f"工作表“{sheet.name}”不是可识别的数据表，已跳过", LEVEL_INFO))
+                    problems.append(
+                        Problem(
+                            file_name,
+                            sheet.name,
+                            None,
+                            None,
+                            f"工作表“{sheet.name}”不是可识别的数据表，已跳过",
+                            LEVEL_INFO,
+                        )
+                    )
                     continue
                 problems.extend(exc.problems)
                 refused = True
@@ -177,14 +192,20 @@ def analyse(
     problems.extend(_check_batch_duplicates(con, [c for c, _ in cleans]))
     reports = []
     for clean, sha in cleans:
-        _mark_bad(con, clean, [p for p in problems if p.level == LEVEL_ROW and p.file == clean.file and p.sheet == clean.sheet])
+        _mark_bad(
+            con,
+            clean,
+            [p for p in problems if p.level == LEVEL_ROW and p.file == clean.file and p.sheet == clean.sheet],
+        )
         _finish(con, clean)
         if any(p.level == LEVEL_ERROR and p.file == clean.file and p.sheet == clean.sheet for p in problems):
             refused = True
         if clean.rows == 0 and clean.bad_rows == 0:
             # A blank template, or a sheet of headers only: nothing to store, nothing to replace.
             where = f"工作表“{clean.sheet}”" if clean.sheet else "文件"
-            problems.append(Problem(clean.file, clean.sheet, None, None, f"{where}只有表头、没有数据行，已跳过", LEVEL_INFO))
+            problems.append(
+                Problem(clean.file, clean.sheet, None, None, f"{where}只有表头、没有数据行，已跳过", LEVEL_INFO)
+            )
             continue
         reports.append(
             SheetReport(
@@ -225,15 +246,28 @@ def _questions(reports: list[SheetReport]) -> list[Question]:
         where = report.file + (f" · {report.sheet}" if report.sheet else "")
         if report.month_conflict:
             chosen = "、".join(report.months)
-            questions.append(Question(f"month:{report.name}", "month", report.file, report.sheet,
-                                      report.month_conflict, f"已核对，“{where}”按 {chosen} 导入"))
+            questions.append(
+                Question(
+                    f"month:{report.name}",
+                    "month",
+                    report.file,
+                    report.sheet,
+                    report.month_conflict,
+                    f"已核对，“{where}”按 {chosen} 导入",
+                )
+            )
         if report.segment_unknown:
-            questions.append(Question(
-                f"segment:{report.name}", "segment", report.file, report.sheet,
-                f"{report.segment_unknown:,} 户客户没有管户类型，也无法按贷款余额推算。"
-                "可在文件中补上“管户类型”列（线下授信/线上授信/非授信）或贷款余额列后重新上传，或确认全部按“非授信”导入",
-                f"确认“{where}”中没有管户类型的 {report.segment_unknown:,} 户全部按“非授信”导入",
-            ))
+            questions.append(
+                Question(
+                    f"segment:{report.name}",
+                    "segment",
+                    report.file,
+                    report.sheet,
+                    f"{report.segment_unknown:,} 户客户没有管户类型，也无法按贷款余额推算。"
+                    "可在文件中补上“管户类型”列（线下授信/线上授信/非授信）或贷款余额列后重新上传，或确认全部按“非授信”导入",
+                    f"确认“{where}”中没有管户类型的 {report.segment_unknown:,} 户全部按“非授信”导入",
+                )
+            )
     return questions
 
 
@@ -269,7 +303,9 @@ def _replacements(con, reports: list[SheetReport]) -> tuple[list[str], pd.DataFr
                     f"{'、'.join(f'“{f}”' for f in files)}同为{b or store.WHOLE_LINE} {_period_label(table, p)} 的{table.label}，"
                     f"将合并导入（共 {new:,} 行），不会相互替换"
                 )
-            rows.append((table.label, _period_label(table, p), b or store.WHOLE_LINE, now, new, change, "、".join(files)))
+            rows.append(
+                (table.label, _period_label(table, p), b or store.WHOLE_LINE, now, new, change, "、".join(files))
+            )
     return merges, pd.DataFrame(rows, columns=columns)
 
 
@@ -280,7 +316,7 @@ def _check_batch_duplicates(con, cleans: list[Clean]) -> list[Problem]:
     for clean in cleans:
         if clean.table.key and clean.table.kind == "snapshot":
             by_table.setdefault(clean.table.name, []).append(clean)
-    for table_name, group in by_table.items():
+    for _table_name, group in by_table.items():
         if len(group) < 2:
             continue
         key = group[0].table.key[0]
@@ -299,11 +335,16 @@ def _check_batch_duplicates(con, cleans: list[Clean]) -> list[Problem]:
         for s, excel_row, value, first_s, first_row in dups:
             first = group[first_s]
             where = first.file + (f"（工作表“{first.sheet}”）" if first.sheet else "")
-            problems.append(Problem(
-                group[s].file, group[s].sheet, excel_row, label,
-                f"{label}“{value}”与同批文件 {where} 第 {first_row} 行重复：同一月份的同一{label}只能出现一次",
-                LEVEL_ROW,
-            ))
+            problems.append(
+                Problem(
+                    group[s].file,
+                    group[s].sheet,
+                    excel_row,
+                    label,
+                    f"{label}“{value}”与同批文件 {where} 第 {first_row} 行重复：同一月份的同一{label}只能出现一次",
+                    LEVEL_ROW,
+                )
+            )
     return problems
 
 
@@ -325,11 +366,19 @@ def _finish(con, clean: Clean) -> None:
     good = f"from {clean.relation} where not _bad"
     clean.rows = con.execute(f"select count(*) {good}").fetchall()[0][0]
     if table.kind == "yearly":
-        clean.months = [str(r[0]) for r in con.execute(f"select distinct year {good} and year is not null order by 1").fetchall()]
-        clean.branches = [r[0] for r in con.execute(f"select distinct coalesce(branch, '') {good} order by 1").fetchall()]
+        clean.months = [
+            str(r[0]) for r in con.execute(f"select distinct year {good} and year is not null order by 1").fetchall()
+        ]
+        clean.branches = [
+            r[0] for r in con.execute(f"select distinct coalesce(branch, '') {good} order by 1").fetchall()
+        ]
     else:
-        clean.months = [r[0] for r in con.execute(f"select distinct month {good} and month is not null order by 1").fetchall()]
-        clean.branches = [r[0] for r in con.execute(f"select distinct branch {good} and branch is not null order by 1").fetchall()]
+        clean.months = [
+            r[0] for r in con.execute(f"select distinct month {good} and month is not null order by 1").fetchall()
+        ]
+        clean.branches = [
+            r[0] for r in con.execute(f"select distinct branch {good} and branch is not null order by 1").fetchall()
+        ]
 
 
 def _has_month(con, relation: str) -> bool:
@@ -357,7 +406,14 @@ def _fill_visit_branches(con, cleans: list[Clean]) -> None:
         ).fetchall()
         for (excel_row,) in missing:
             clean.problems.append(
-                Problem(clean.file, clean.sheet, excel_row, "支行", "未填写支行，且在当月客户经理名单中找不到该客户经理，无法确定支行", LEVEL_ROW)
+                Problem(
+                    clean.file,
+                    clean.sheet,
+                    excel_row,
+                    "支行",
+                    "未填写支行，且在当月客户经理名单中找不到该客户经理，无法确定支行",
+                    LEVEL_ROW,
+                )
             )
 
 
@@ -386,7 +442,14 @@ def _check_roster(con, cleans: list[Clean]) -> list[Problem]:
             scopes = "、".join(f"{m} {b}" for m, b in unchecked[:10])
             more = f" 等 {len(unchecked)} 处" if len(unchecked) > 10 else ""
             problems.append(
-                Problem(clean.file, clean.sheet, None, "客户经理编号", f"没有 {scopes}{more} 的客户经理名单，未核对客户经理编号", LEVEL_INFO)
+                Problem(
+                    clean.file,
+                    clean.sheet,
+                    None,
+                    "客户经理编号",
+                    f"没有 {scopes}{more} 的客户经理名单，未核对客户经理编号",
+                    LEVEL_INFO,
+                )
             )
         unknown = con.execute(
             f"""select _row, manager_id, branch, {month_expr} as m from {clean.relation} c
@@ -398,7 +461,14 @@ def _check_roster(con, cleans: list[Clean]) -> list[Problem]:
         ).fetchall()
         for excel_row, manager_id, branch, m in unknown:
             problems.append(
-                Problem(clean.file, clean.sheet, excel_row, "客户经理编号", f"客户经理编号“{manager_id}”不在 {m} {branch} 的客户经理名单中", LEVEL_ROW)
+                Problem(
+                    clean.file,
+                    clean.sheet,
+                    excel_row,
+                    "客户经理编号",
+                    f"客户经理编号“{manager_id}”不在 {m} {branch} 的客户经理名单中",
+                    LEVEL_ROW,
+                )
             )
     return problems
 
@@ -431,7 +501,8 @@ def commit(
             [(q.file, q.sheet, None, None, q.text, "待确认") for q in open_questions], columns=PROBLEM_COLUMNS
         )
         raise IngestRefused(
-            "导入前需要确认：" + "；".join(f"{q.file}{' · ' + q.sheet if q.sheet else ''}：{q.text}" for q in open_questions)
+            "导入前需要确认："
+            + "；".join(f"{q.file}{' · ' + q.sheet if q.sheet else ''}：{q.text}" for q in open_questions)
             + "。数据库未作任何改动",
             pd.concat([asked, plan.problems], ignore_index=True),
         )
@@ -447,15 +518,17 @@ def commit(
     for table_name, reports in by_table.items():
         sheets = []
         for report in reports:
-            sheets.append(store.SheetRows(
-                report.name,
-                report.sha256,
-                f"select * from {report.relation} where not _bad",
-                report.months,
-                report.branches,
-                report.rows,
-                {**report.dropped, **({"错误行": report.bad_rows} if report.bad_rows else {})},
-            ))
+            sheets.append(
+                store.SheetRows(
+                    report.name,
+                    report.sha256,
+                    f"select * from {report.relation} where not _bad",
+                    report.months,
+                    report.branches,
+                    report.rows,
+                    {**report.dropped, **({"错误行": report.bad_rows} if report.bad_rows else {})},
+                )
+            )
             order.append(report)
         groups.append((table_name, sheets))
     with store.writing(con):
@@ -479,7 +552,9 @@ def commit(
             "merged_with": sorted({f for c in slots for f in c.files if f != report.name}),
         }
         if position in stored.ingest_ids:
-            result.update(ingest_id=stored.ingest_ids[position], replaced=stored.replaced.get(position, 0), unchanged=False)
+            result.update(
+                ingest_id=stored.ingest_ids[position], replaced=stored.replaced.get(position, 0), unchanged=False
+            )
         else:
             result.update(ingest_id=stored.same_as.get(position), replaced=0, unchanged=True)
         results.append(result)
@@ -501,7 +576,10 @@ def known_names(plan: Plan, con: duckdb.DuckDBPyConnection) -> list[str]:
                     f"select distinct customer_name from {report.relation} where customer_name is not null"
                 ).fetchall()
             )
-    names.update(r[0] for r in con.execute("select distinct customer_name from customers where customer_name is not null").fetchall())
+    names.update(
+        r[0]
+        for r in con.execute("select distinct customer_name from customers where customer_name is not null").fetchall()
+    )
     # A one-character "name" would mask that character in every message.
     return sorted(n for n in names if isinstance(n, str) and len(n.strip()) >= 2)
 
@@ -509,11 +587,15 @@ def known_names(plan: Plan, con: duckdb.DuckDBPyConnection) -> list[str]:
 def masked_problems(problems: pd.DataFrame, names=()) -> pd.DataFrame:
     """Problems for training mode: ID, phone and card numbers and the known ``names`` masked in every text column."""
     frame = problems.copy()
-    text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)]
+    text_columns = [
+        c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)
+    ]
     blob = "\n".join(v for c in text_columns for v in frame[c].tolist() if isinstance(v, str))
     present = [n for n in names if n in blob]  # a few names, not the whole book, go through mask_text
     for col in text_columns:
-        frame[col] = pd.Series([masking.mask_text(v, present) for v in frame[col].tolist()], index=frame.index, dtype=object)
+        frame[col] = pd.Series(
+            [masking.mask_text(v, present) for v in frame[col].tolist()], index=frame.index, dtype=object
+        )
     return frame
 
 
@@ -529,7 +611,9 @@ def _hold_for_test() -> None:
         time.sleep(60)
 
 
-def ingest_paths(paths: list[str | Path], con: duckdb.DuckDBPyConnection, month: str | None = None, skip_bad_rows: bool = False) -> tuple[Plan, list[dict]]:
+def ingest_paths(
+    paths: list[str | Path], con: duckdb.DuckDBPyConnection, month: str | None = None, skip_bad_rows: bool = False
+) -> tuple[Plan, list[dict]]:
     """Analyse and store files from disk (the command line's path)."""
     files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
     plan = analyse(files, con, month)

@@ -73,7 +73,13 @@ def gate(con: duckdb.DuckDBPyConnection, page: str, app_name: str) -> access.Acc
     if not login_configured():
         address = client_address()
         if not is_local(address):
-            _refuse(con, f"未登录（{address}）", "本服务器未配置登录，只能在服务器本机使用。如需多人使用，请管理员按 README 配置统一身份认证登录。", page, False)
+            _refuse(
+                con,
+                f"未登录（{address}）",
+                "本服务器未配置登录，只能在服务器本机使用。如需多人使用，请管理员按 README 配置统一身份认证登录。",
+                page,
+                False,
+            )
         return access.LOCAL
     if not st.user.is_logged_in:
         st.title(app_name)

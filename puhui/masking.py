@@ -87,7 +87,6 @@ REGION_NAMES = (
 OWNER_NAMED_FORMS = frozenset({"个体工商户"})
 
 
-
 def _by_length(words) -> tuple[tuple[int, frozenset[str]], ...]:
     """Words grouped by length, longest first, for fast suffix look-ups."""
     lengths = sorted({len(w) for w in words}, reverse=True)
@@ -166,7 +165,11 @@ COLUMN_KINDS: dict[str, str] = _column_kinds()
 
 def personal_columns(df: pd.DataFrame) -> list[str]:
     """The columns of ``df`` that hold personal data (names, phones, ID and account numbers)."""
-    return [column for column in df.columns if COLUMN_KINDS.get(str(column)) in ("name", "phone", "id", "person", "account", "name_list")]
+    return [
+        column
+        for column in df.columns
+        if COLUMN_KINDS.get(str(column)) in ("name", "phone", "id", "person", "account", "name_list")
+    ]
 
 
 @dataclass(frozen=True)

@@ -222,8 +222,19 @@ def rollup(mix: pd.DataFrame, by: str) -> pd.DataFrame:
     frame = mix.copy()
     frame["group"] = frame[by].fillna("未分团队" if by == "team" else "未知支行")
     frame["is_manager"] = frame["is_manager"].fillna(True).astype(bool)
-    sums = ["offline_credit", "online_credit", "non_credit", "total", "target_total",
-            "gap_offline", "gap_online", "gap_non_credit", "loans", "deposits", "overdue"]
+    sums = [
+        "offline_credit",
+        "online_credit",
+        "non_credit",
+        "total",
+        "target_total",
+        "gap_offline",
+        "gap_online",
+        "gap_non_credit",
+        "loans",
+        "deposits",
+        "overdue",
+    ]
     for flag in FLAG_COLUMNS:
         frame[flag] = frame[flag].fillna(False).astype(int)
     grouped = frame.groupby("group", sort=True)
@@ -238,7 +249,10 @@ def manager_options(mix: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """Label → (manager_id, branch) for the manager picker, in sub-branch then id order."""
     frame = mix.sort_values(["branch", "manager_id"])
     labels = manager_labels(frame)
-    return {f"{label}（{branch}）": (mid, branch) for label, mid, branch in zip(labels, frame["manager_id"], frame["branch"])}
+    return {
+        f"{label}（{branch}）": (mid, branch)
+        for label, mid, branch in zip(labels, frame["manager_id"], frame["branch"])
+    }
 
 
 CUSTOMER_COLUMNS: dict[str, tuple[str, str]] = {
@@ -331,14 +345,36 @@ def trend_figure(trend: pd.DataFrame, title: str, target_total: float | None = N
     """The segments month by month as stacked bars, with the total and (optionally) its target."""
     fig = go.Figure()
     for col, name, *_rest, colour in SEGMENT_COLUMNS:
-        fig.add_trace(go.Bar(x=list(trend["month"]), y=_float(trend[col]), name=name, marker_color=colour,
-                             hovertemplate=f"%{{x}}<br>{name}：%{{y:,}} 户<extra></extra>"))
-    fig.add_trace(go.Scatter(x=list(trend["month"]), y=_float(trend["total"]), name="管户总数", mode="lines+markers",
-                             line=dict(color=TOTAL_COLOUR), hovertemplate="%{x}<br>管户总数：%{y:,} 户<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=list(trend["month"]),
+                y=_float(trend[col]),
+                name=name,
+                marker_color=colour,
+                hovertemplate=f"%{{x}}<br>{name}：%{{y:,}} 户<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=list(trend["month"]),
+            y=_float(trend["total"]),
+            name="管户总数",
+            mode="lines+markers",
+            line=dict(color=TOTAL_COLOUR),
+            hovertemplate="%{x}<br>管户总数：%{y:,} 户<extra></extra>",
+        )
+    )
     if target_total is not None and len(trend):
-        fig.add_trace(go.Scatter(x=list(trend["month"]), y=[float(target_total)] * len(trend), name="管户目标",
-                                 mode="lines", line=dict(color=TARGET_COLOUR, dash="dash"),
-                                 hovertemplate="管户目标：%{y:,} 户<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=list(trend["month"]),
+                y=[float(target_total)] * len(trend),
+                name="管户目标",
+                mode="lines",
+                line=dict(color=TARGET_COLOUR, dash="dash"),
+                hovertemplate="管户目标：%{y:,} 户<extra></extra>",
+            )
+        )
     fig.update_layout(
         title=dict(text=title, y=0.98, yanchor="top", yref="container"),
         barmode="stack",

@@ -84,7 +84,9 @@ def _in_order(models) -> list[tuple[str, str, str]]:
     # after it: order by the names each body mentions (the files need no order of their own).
     by_name = {name: (name, kind, sql) for name, kind, sql in models}
     uses = {
-        name: {other for other in by_name if other != name and re.search(rf"\b{other}\b", _CREATE.sub("", sql, count=1))}
+        name: {
+            other for other in by_name if other != name and re.search(rf"\b{other}\b", _CREATE.sub("", sql, count=1))
+        }
         for name, _, sql in models
     }
     ordered: list[tuple[str, str, str]] = []
@@ -135,7 +137,5 @@ def ensure(con: duckdb.DuckDBPyConnection, directory: Path = MODELS_DIR) -> duck
 
 
 def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "select readonly from duckdb_databases() where database_name = current_database()"
-    ).fetchall()
+    row = con.execute("select readonly from duckdb_databases() where database_name = current_database()").fetchall()
     return bool(row and row[0][0])

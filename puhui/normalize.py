@@ -28,7 +28,9 @@ from .readers import Sheet
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋（）％：　", "0123456789.,-+()%: ")
 _UNIT_SUFFIX = re.compile(r"[(\[](?:单位[:：]?)?(元|万元|亿元|%|％|户|个|家|人)[)\]]$")
 _UNIT_LINE = re.compile(r"单位\s*[:：]\s*(元|万元|亿元)")
-_MONTH_IN_TEXT = re.compile(r"(20\d{2})\s*(?:[-_./年])\s*(1[0-2]|0?[1-9])(?:\s*月|(?!\d))|(20\d{2})(1[0-2]|0[1-9])(?!\d)")
+_MONTH_IN_TEXT = re.compile(
+    r"(20\d{2})\s*(?:[-_./年])\s*(1[0-2]|0?[1-9])(?:\s*月|(?!\d))|(20\d{2})(1[0-2]|0[1-9])(?!\d)"
+)
 FOOTER_WORDS = ("合计", "总计", "小计", "合 计", "总 计")
 NOTE_WORDS = ("注：", "注:", "说明", "备注", "制表", "审核", "填报", "打印")
 _FOOTER_PATTERN = r"^[\s\x{3000}]*(合\s*计|总\s*计|小\s*计|注[:：]|说明|备注|制表|审核|填报|打印)"
@@ -169,7 +171,9 @@ def detect_header(sheet: Sheet, table_hint: str | None = None) -> Header:
     if best is None:
         if nearest:
             _, table, row_index, missing = nearest
-            labels = "；".join(f"{table.column(m).label}（可用写法：{'、'.join(accepted_headers(table.column(m)))}）" for m in missing)
+            labels = "；".join(
+                f"{table.column(m).label}（可用写法：{'、'.join(accepted_headers(table.column(m)))}）" for m in missing
+            )
             found_cols = set(_match_row(sheet.rows[row_index], table)[0])
             notes = header_notes(sheet.rows[row_index], table, found_cols)
             message = (
@@ -187,7 +191,13 @@ def detect_header(sheet: Sheet, table_hint: str | None = None) -> Header:
         if len(indexes) > 1:
             cols = "、".join(f"{col_letter(i)} 列“{cells[i]}”" for i in indexes)
             problems.append(
-                Problem(sheet.file, sheet.name, row_index + 1, table.column(name).label, f"表头重复：{cols} 都对应“{table.column(name).label}”，无法确定用哪一列")
+                Problem(
+                    sheet.file,
+                    sheet.name,
+                    row_index + 1,
+                    table.column(name).label,
+                    f"表头重复：{cols} 都对应“{table.column(name).label}”，无法确定用哪一列",
+                )
             )
     if problems:
         raise Refused(problems)
@@ -200,9 +210,7 @@ def detect_header(sheet: Sheet, table_hint: str | None = None) -> Header:
         below = sheet.rows[data_start]
         more, more_units, _ = _match_row(below, table)
         extra = {n: i for n, i in more.items() if n not in columns and len(i) == 1 and i[0] not in columns.values()}
-        required_empty = all(
-            columns[r] >= len(below) or below[columns[r]] in (None, "") for r in table.required
-        )
+        required_empty = all(columns[r] >= len(below) or below[columns[r]] in (None, "") for r in table.required)
         if extra and required_empty:
             upper = list(cells)
             for name, indexes in extra.items():
@@ -390,7 +398,11 @@ def _text_value(value):
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()[:10] if not isinstance(value, dt.datetime) or value.time() == dt.time() else value.isoformat(sep=" ")
+        return (
+            value.isoformat()[:10]
+            if not isinstance(value, dt.datetime) or value.time() == dt.time()
+            else value.isoformat(sep=" ")
+        )
     return str(value)
 
 
@@ -511,7 +523,16 @@ def _year_mapper(value):
     raise ValueError(value)
 
 
-_DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+_DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%Y年%m月%d日",
+    "%Y.%m.%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+]
 
 
 # Number text as users write it: optional sign, ¥ and 元, (123) for a negative, thousands
@@ -547,7 +568,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SQL_CONTROL = "[[:cntrl:]\\x{80}-\\x{9f}]"
 
 
-def _value_problems(con, sheet: Sheet, table: contract.Table, header: Header, relation: str, raw_schema: pa.Schema) -> list[Problem]:
+def _value_problems(
+    con, sheet: Sheet, table: contract.Table, header: Header, relation: str, raw_schema: pa.Schema
+) -> list[Problem]:
     """Row errors for values that parse but must not be stored.
 
     Amounts beyond ``max_amount_yuan`` (an account number pasted into an amount column;
@@ -569,9 +592,15 @@ def _value_problems(con, sheet: Sheet, table: contract.Table, header: Header, re
             ).fetchall()
             for excel_row, value in rows:
                 problems.append(
-                    Problem(sheet.file, sheet.name, excel_row, col.label,
-                            f"“{_shown(value)}”超出合理范围：金额的绝对值应小于 {limit:,} 元（{limit / 100_000_000:,.0f} 亿元），"
-                            "请检查是否把账号、证件号等填进了金额列，或单位是否有误", LEVEL_ROW)
+                    Problem(
+                        sheet.file,
+                        sheet.name,
+                        excel_row,
+                        col.label,
+                        f"“{_shown(value)}”超出合理范围：金额的绝对值应小于 {limit:,} 元（{limit / 100_000_000:,.0f} 亿元），"
+                        "请检查是否把账号、证件号等填进了金额列，或单位是否有误",
+                        LEVEL_ROW,
+                    )
                 )
         elif col.type == contract.TEXT:
             rows = con.execute(
@@ -579,8 +608,14 @@ def _value_problems(con, sheet: Sheet, table: contract.Table, header: Header, re
             ).fetchall()
             for excel_row, value in rows:
                 problems.append(
-                    Problem(sheet.file, sheet.name, excel_row, col.label,
-                            f"“{_shown(value)}”含有不可见的控制字符（如空字符 NUL、换行符），请在原表中删除后再导入", LEVEL_ROW)
+                    Problem(
+                        sheet.file,
+                        sheet.name,
+                        excel_row,
+                        col.label,
+                        f"“{_shown(value)}”含有不可见的控制字符（如空字符 NUL、换行符），请在原表中删除后再导入",
+                        LEVEL_ROW,
+                    )
                 )
     return problems
 
@@ -638,9 +673,7 @@ def _sql_expr(col: contract.Column, raw: str, is_double: bool, unit: str | None)
         scaled = f"case when {pct} or {value} > 1 then {value} / 100 else {value} end"
         return f"case when {scaled} between 0 and 1 then cast({scaled} as decimal(9, 6)) end"
     if col.type == contract.DATE:
-        serial = (
-            f"case when {number} between 1 and 2958465 then cast(date '1899-12-30' + cast(floor({number}) as integer) as date) end"
-        )
+        serial = f"case when {number} between 1 and 2958465 then cast(date '1899-12-30' + cast(floor({number}) as integer) as date) end"
         if is_double:
             return serial
         text = f"translate(trim({raw}), '０１２３４５６７８９', '0123456789')"
@@ -699,7 +732,11 @@ def _sheet_body(sheet: Sheet, header: Header) -> _Body:
         body = [list(r) + [None] * (width - len(r)) for r in body]
     n_rows = len(body)
     # A 2-D object array transposes in C: a column is then a cheap slice (the reader's own when it sent one).
-    grid = sheet.grid[header.data_start :] if sheet.grid is not None and sheet.grid.shape == (len(sheet.rows), width) else None
+    grid = (
+        sheet.grid[header.data_start :]
+        if sheet.grid is not None and sheet.grid.shape == (len(sheet.rows), width)
+        else None
+    )
     if grid is None:
         grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
     if grid.ndim != 2:  # rows holding sequences would fool numpy; never from our readers
@@ -736,8 +773,9 @@ def _count_footers(body: _Body, footer_rows: dict[int, str]) -> tuple[dict[str, 
     return dropped, totals
 
 
-def _snapshot_months(sheet: Sheet, header: Header, body: _Body, month: str | None,
-                     row_errors: list[tuple[int, str, str]]) -> _Months:
+def _snapshot_months(
+    sheet: Sheet, header: Header, body: _Body, month: str | None, row_errors: list[tuple[int, str, str]]
+) -> _Months:
     """The data month of a snapshot sheet's rows: the picker, else a 数据月份 column, else the
     file or sheet name. A title line only bears witness; any disagreement is put to the user.
 
@@ -766,7 +804,9 @@ def _snapshot_months(sheet: Sheet, header: Header, body: _Body, month: str | Non
         if None in found.per_row:
             for i, value in enumerate(found.per_row):
                 if value is None:
-                    row_errors.append((i, "数据月份", f"数据月份“{_text_value(body.columns[header.month_col][i]) or '空'}”无法识别"))
+                    row_errors.append(
+                        (i, "数据月份", f"数据月份“{_text_value(body.columns[header.month_col][i]) or '空'}”无法识别")
+                    )
         found.sources = {"数据月份列": column_text, **witnesses}
         if any(m not in column_months for m in stated):
             found.conflict = month_conflict_note(found.sources, column_text)
@@ -778,10 +818,18 @@ def _snapshot_months(sheet: Sheet, header: Header, body: _Body, month: str | Non
             hint = (
                 f"（标题行写有 {witnesses['标题行']}，如确为该月，请在导入时选择该月份）" if witnesses["标题行"] else ""
             )
-            raise Refused([
-                Problem(sheet.file, sheet.name, None, None,
-                        "无法确定数据月份：请在导入时指定月份、在文件名中注明（如 2026-10 或 202610），或加一列“数据月份”" + hint)
-            ])
+            raise Refused(
+                [
+                    Problem(
+                        sheet.file,
+                        sheet.name,
+                        None,
+                        None,
+                        "无法确定数据月份：请在导入时指定月份、在文件名中注明（如 2026-10 或 202610），或加一列“数据月份”"
+                        + hint,
+                    )
+                ]
+            )
         found.per_row = [file_month] * n_rows
         found.sources = dict(witnesses)
         if any(m != file_month for m in stated):
@@ -793,22 +841,35 @@ def _snapshot_months(sheet: Sheet, header: Header, body: _Body, month: str | Non
 def _month_not_used(sheet: Sheet, table: contract.Table, month: str) -> Problem:
     """A note that the picked month does not apply to a yearly or dated table."""
     basis = "年度" if table.kind == "yearly" else f"各自的{table.column(table.date_column).label}"
-    return Problem(sheet.file, sheet.name, None, None, f"{table.label}按{basis}归属，所选月份 {month} 不适用于本表", LEVEL_INFO)
+    return Problem(
+        sheet.file, sheet.name, None, None, f"{table.label}按{basis}归属，所选月份 {month} 不适用于本表", LEVEL_INFO
+    )
 
 
-def _raw_columns(table: contract.Table, header: Header, body: _Body, footer_rows: dict[int, str],
-                 months: _Months, row_errors: list[tuple[int, str, str]]) -> _Raw:
+def _raw_columns(
+    table: contract.Table,
+    header: Header,
+    body: _Body,
+    footer_rows: dict[int, str],
+    months: _Months,
+    row_errors: list[tuple[int, str, str]],
+) -> _Raw:
     """The Arrow table DuckDB reads: enum-like columns (few distinct values) mapped in Python,
     the rest raw for parsing in DuckDB, with the Excel row, the month and a footer flag."""
-    arrays: dict[str, pa.Array] = {"_row": pa.array(range(body.first_row, body.first_row + body.n_rows), type=pa.int64())}
+    arrays: dict[str, pa.Array] = {
+        "_row": pa.array(range(body.first_row, body.first_row + body.n_rows), type=pa.int64())
+    }
     python_clean: dict[str, list] = {}
     sql_cols = []
     for name, index in header.columns.items():
         col = table.column(name)
         values = body.columns[index]
         if col.type in (contract.ENUM, contract.FLAG, contract.YEAR):
-            mapper = {contract.ENUM: _enum_mapper(col) if col.type == contract.ENUM else None,
-                      contract.FLAG: _flag_mapper, contract.YEAR: _year_mapper}[col.type]
+            mapper = {
+                contract.ENUM: _enum_mapper(col) if col.type == contract.ENUM else None,
+                contract.FLAG: _flag_mapper,
+                contract.YEAR: _year_mapper,
+            }[col.type]
             mapped, failures = _map_distinct(values, mapper)
             if failures:
                 for i, value in enumerate(values):
@@ -832,7 +893,9 @@ def _raw_columns(table: contract.Table, header: Header, body: _Body, footer_rows
     return _Raw(pa.table(arrays), python_clean, sql_cols)
 
 
-def _clean_select(table: contract.Table, header: Header, raw: _Raw, by_month: bool) -> tuple[list[str], list[tuple[str, str]]]:
+def _clean_select(
+    table: contract.Table, header: Header, raw: _Raw, by_month: bool
+) -> tuple[list[str], list[tuple[str, str]]]:
     """The select list turning raw columns into clean ones (every contract column, NULL when
     absent), and per parsed column the SQL predicate of a value that did not parse."""
     select = ["_row"]
@@ -854,7 +917,11 @@ def _clean_select(table: contract.Table, header: Header, raw: _Raw, by_month: bo
                 is_double = True  # a date cell is blank only when null
             else:
                 expr = _sql_expr(col, raw_col, is_double, header.units.get(name))
-                overflow = f" and {_sql_number(raw_col, is_double)} is null" if col.type in (contract.AMOUNT, contract.NUMBER) else ""
+                overflow = (
+                    f" and {_sql_number(raw_col, is_double)} is null"
+                    if col.type in (contract.AMOUNT, contract.NUMBER)
+                    else ""
+                )
                 checks.append((name, f"not ({_sql_blank(raw_col, is_double)}) and {name} is null{overflow}"))
                 select.append(raw_col)
             select.append(f"{expr} as {name}")
@@ -867,10 +934,19 @@ def _blank_predicate(table: contract.Table, raw: _Raw) -> str:
     """SQL true for a row with nothing in any mapped column (an unticked flag counts as nothing)."""
     schema = raw.table.schema
     raw_cols = [f"r_{n}" for n in raw.sql_cols]
-    return " and ".join(
-        [_sql_blank(c, pa.types.is_floating(schema.field(c).type) or pa.types.is_date(schema.field(c).type)) for c in raw_cols]
-        + [f"({n} is null or {n} = false)" if table.column(n).type == contract.FLAG else f"{n} is null" for n in raw.python_clean]
-    ) or "false"
+    return (
+        " and ".join(
+            [
+                _sql_blank(c, pa.types.is_floating(schema.field(c).type) or pa.types.is_date(schema.field(c).type))
+                for c in raw_cols
+            ]
+            + [
+                f"({n} is null or {n} = false)" if table.column(n).type == contract.FLAG else f"{n} is null"
+                for n in raw.python_clean
+            ]
+        )
+        or "false"
+    )
 
 
 def _store_clean_rows(con, relation: str, raw_name: str, select: list[str], blank: str) -> None:
@@ -887,8 +963,9 @@ def _store_clean_rows(con, relation: str, raw_name: str, select: list[str], blan
     con.execute(sql, params)
 
 
-def _derive_segment(con, table: contract.Table, header: Header, relation: str, first_row: int,
-                    row_errors: list[tuple[int, str, str]]) -> tuple[list[str], int]:
+def _derive_segment(
+    con, table: contract.Table, header: Header, relation: str, first_row: int, row_errors: list[tuple[int, str, str]]
+) -> tuple[list[str], int]:
     """Fill a blank 管户类型 from the loan balances, and say so.
 
     Applies to customers when the column is absent or blank (rows whose segment could not be
@@ -908,7 +985,10 @@ def _derive_segment(con, table: contract.Table, header: Header, relation: str, f
     where = "文件中没有“管户类型”列" if "segment" not in header.columns else f"{n_blank:,} 行未填写管户类型"
     if n_blank and loans:
         rule = {
-            ("loan_offline", "loan_online"): "线下贷款余额大于 0 为线下授信，否则线上贷款余额大于 0 为线上授信，其余为非授信",
+            (
+                "loan_offline",
+                "loan_online",
+            ): "线下贷款余额大于 0 为线下授信，否则线上贷款余额大于 0 为线上授信，其余为非授信",
             ("loan_offline",): "线下贷款余额大于 0 为线下授信，其余为非授信（文件中没有线上贷款余额列）",
             ("loan_online",): "线上贷款余额大于 0 为线上授信，其余为非授信（文件中没有线下贷款余额列）",
         }[tuple(loans)]
@@ -916,9 +996,11 @@ def _derive_segment(con, table: contract.Table, header: Header, relation: str, f
             "case when coalesce(loan_offline, 0) > 0 then '线下授信' "
             "when coalesce(loan_online, 0) > 0 then '线上授信' else '非授信' end"
         )
-        counts = dict(con.execute(
-            f"select {case}, count(*) from {relation} where {blank_segment} group by 1", {"bad": bad_rows}
-        ).fetchall())
+        counts = dict(
+            con.execute(
+                f"select {case}, count(*) from {relation} where {blank_segment} group by 1", {"bad": bad_rows}
+            ).fetchall()
+        )
         con.execute(f"update {relation} set segment = {case} where {blank_segment}", {"bad": bad_rows})
         split = "、".join(f"{seg} {counts[seg]:,} 户" for seg in contract.SEGMENTS if counts.get(seg))
         derived.append(f"管户类型：{where}，已按贷款余额推算（{rule}）：{split}")
@@ -930,12 +1012,16 @@ def _derive_segment(con, table: contract.Table, header: Header, relation: str, f
     return derived, segment_unknown
 
 
-def _unparsed_problems(con, sheet: Sheet, table: contract.Table, relation: str, checks: list[tuple[str, str]]) -> list[Problem]:
+def _unparsed_problems(
+    con, sheet: Sheet, table: contract.Table, relation: str, checks: list[tuple[str, str]]
+) -> list[Problem]:
     """Row errors for values that did not parse, one per cell, in column then row order."""
     problems = []
     for name, predicate in checks:
         col = table.column(name)
-        bad = con.execute(f"select _row, cast(r_{name} as varchar) from {relation} where {predicate} order by _row").fetchall()
+        bad = con.execute(
+            f"select _row, cast(r_{name} as varchar) from {relation} where {predicate} order by _row"
+        ).fetchall()
         what = {
             contract.AMOUNT: "不是有效的金额",
             contract.NUMBER: "不是有效的数字",
@@ -949,7 +1035,9 @@ def _unparsed_problems(con, sheet: Sheet, table: contract.Table, relation: str, 
     return problems
 
 
-def _required_problems(con, sheet: Sheet, table: contract.Table, relation: str, problems: list[Problem]) -> list[Problem]:
+def _required_problems(
+    con, sheet: Sheet, table: contract.Table, relation: str, problems: list[Problem]
+) -> list[Problem]:
     """Row errors for required values left empty, unless the cell already has a problem."""
     found = []
     for name in table.required:
@@ -958,7 +1046,9 @@ def _required_problems(con, sheet: Sheet, table: contract.Table, relation: str, 
         already = {(p.row, p.column) for p in problems + found}
         for (excel_row,) in empty:
             if (excel_row, col.label) not in already:
-                found.append(Problem(sheet.file, sheet.name, excel_row, col.label, f"必填项“{col.label}”为空", LEVEL_ROW))
+                found.append(
+                    Problem(sheet.file, sheet.name, excel_row, col.label, f"必填项“{col.label}”为空", LEVEL_ROW)
+                )
     return found
 
 
@@ -986,8 +1076,12 @@ def _unused_note(sheet: Sheet, table: contract.Table, header: Header) -> Problem
     notes = header_notes(sheet.rows[header.row_index], table, set(header.columns))
     more = f"（共 {len(header.unused)} 列）" if len(header.unused) > 20 else ""
     return Problem(
-        sheet.file, sheet.name, header.row_index + 1, None,
-        f"以下列未使用：{'、'.join(header.unused[:20])}{more}" + "".join(f"；{n}" for n in notes), LEVEL_INFO,
+        sheet.file,
+        sheet.name,
+        header.row_index + 1,
+        None,
+        f"以下列未使用：{'、'.join(header.unused[:20])}{more}" + "".join(f"；{n}" for n in notes),
+        LEVEL_INFO,
     )
 
 
@@ -1046,8 +1140,17 @@ def normalise(
     problems.extend(_duplicate_problems(con, sheet, table, relation, by_month))
 
     clean = Clean(
-        sheet.file, sheet.name, table, header, relation, dropped=dropped, problems=problems,
-        month_sources=months.sources, month_conflict=months.conflict, derived=derived, segment_unknown=segment_unknown,
+        sheet.file,
+        sheet.name,
+        table,
+        header,
+        relation,
+        dropped=dropped,
+        problems=problems,
+        month_sources=months.sources,
+        month_conflict=months.conflict,
+        derived=derived,
+        segment_unknown=segment_unknown,
     )
     if totals:
         _check_totals(con, clean, totals, dict(checks))
@@ -1076,9 +1179,7 @@ def _check_totals(con, clean: Clean, totals: list[tuple[int, list]], unparsed: d
         unit = header.units.get(name, "元")
         factor = Decimal(contract.UNIT_FACTORS[unit])
         stated_text = _text_value(raw_value)
-        number = con.execute(
-            f"select {_sql_number('$v', False)}", {"v": stated_text}
-        ).fetchall()[0][0]
+        number = con.execute(f"select {_sql_number('$v', False)}", {"v": stated_text}).fetchall()[0][0]
         if number is None:
             continue
         stated = (number * factor).quantize(Decimal("0.01"))

@@ -19,7 +19,16 @@ from . import fmt, queries, settings
 from .periods import year_days, year_start_month
 
 # Overview metrics shown as cards, in order.
-CARD_METRICS = ("管户数", "线下授信户数", "线上授信户数", "非授信户数", "贷款余额", "存款余额", "逾期率", "客户经理人数")
+CARD_METRICS = (
+    "管户数",
+    "线下授信户数",
+    "线上授信户数",
+    "非授信户数",
+    "贷款余额",
+    "存款余额",
+    "逾期率",
+    "客户经理人数",
+)
 
 
 def target_params() -> dict:
@@ -222,8 +231,12 @@ def progress_table(overview: pd.DataFrame, line: bool = True, kind: str | None =
     frame["status"] = [
         progress_status(g, i, n, u, line, start_known=pd.notna(s), attainment=a)
         for g, i, n, u, s, a in zip(
-            frame["progress_gap"], frame["increase"], frame["increase_needed"], frame["unit"],
-            frame["year_start"], frame["attainment"],
+            frame["progress_gap"],
+            frame["increase"],
+            frame["increase_needed"],
+            frame["unit"],
+            frame["year_start"],
+            frame["attainment"],
         )
     ]
     return frame.reset_index(drop=True)
@@ -258,23 +271,38 @@ def _vline(fig: go.Figure, x: float, text: str | None = None) -> None:
 
     ``fig.add_vline`` re-validates the whole layout, several times the cost of the chart itself.
     """
-    shape = dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
-                 line=dict(dash="dash", color="#333", width=1.5))
+    shape = dict(
+        type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper", line=dict(dash="dash", color="#333", width=1.5)
+    )
     layout = {"shapes": [*fig.layout.shapes, shape]}
     if text:
-        layout["annotations"] = [*fig.layout.annotations, dict(x=x, xref="x", y=1, yref="paper", text=text,
-                                                               showarrow=False, yanchor="bottom")]
+        layout["annotations"] = [
+            *fig.layout.annotations,
+            dict(x=x, xref="x", y=1, yref="paper", text=text, showarrow=False, yanchor="bottom"),
+        ]
     fig.update_layout(layout)
 
 
 def _explain_missing_bars(fig: go.Figure, labels: list, values, reasons) -> None:
     # A row without a bar (负增长, 年初已达标, 无年初数据) says why where the bar would start.
-    missing = [(label, reason) for label, value, reason in zip(labels, values, reasons)
-               if (value is None or pd.isna(value)) and reason]
+    missing = [
+        (label, reason)
+        for label, value, reason in zip(labels, values, reasons)
+        if (value is None or pd.isna(value)) and reason
+    ]
     if missing:
-        fig.add_trace(go.Scatter(x=[0] * len(missing), y=[m[0] for m in missing], text=[m[1] for m in missing],
-                                 mode="text", textposition="middle right", textfont=dict(color="#7f7f7f"),
-                                 hoverinfo="skip", showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=[0] * len(missing),
+                y=[m[0] for m in missing],
+                text=[m[1] for m in missing],
+                mode="text",
+                textposition="middle right",
+                textfont=dict(color="#7f7f7f"),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
 
 
 def progress_figure(overview: pd.DataFrame) -> go.Figure:
@@ -349,8 +377,10 @@ def _share(actual, goal):
     return float(actual) / float(goal)
 
 
-def scale_goals(line_overview: pd.DataFrame, scope_overview: pd.DataFrame | None = None, scope_label: str = "全条线") -> pd.DataFrame:
-    """"四个5" (line) and "三个1" (average manager) positions, against the goal and this year's interim.
+def scale_goals(
+    line_overview: pd.DataFrame, scope_overview: pd.DataFrame | None = None, scope_label: str = "全条线"
+) -> pd.DataFrame:
+    """ "四个5" (line) and "三个1" (average manager) positions, against the goal and this year's interim.
 
     The line rows come from ``line_overview`` (the whole line); the per-manager rows from
     ``scope_overview`` (default: the same), averaged over its customer managers.
@@ -372,20 +402,47 @@ def scale_goals(line_overview: pd.DataFrame, scope_overview: pd.DataFrame | None
     rows = [
         ("四个5 · 全条线", "客户经理人数", "人", line["客户经理人数"], g("goal_line_managers"), None),
         ("四个5 · 全条线", "资产规模（贷款）", "元", line["贷款余额"], g("goal_line_loans"), g("interim_line_loans")),
-        ("四个5 · 全条线", "负债规模（存款）", "元", line["存款余额"], g("goal_line_deposits"), g("interim_line_deposits")),
+        (
+            "四个5 · 全条线",
+            "负债规模（存款）",
+            "元",
+            line["存款余额"],
+            g("goal_line_deposits"),
+            g("interim_line_deposits"),
+        ),
         ("四个5 · 全条线", "管户数", "户", line["管户数"], g("goal_line_accounts"), g("interim_line_accounts")),
-        (f"三个1 · 人均（{scope_label}）", "人均资产（贷款）", "元", per_manager(scope["贷款余额"]),
-         g("target_loans_per_manager"), g("interim_manager_loans")),
-        (f"三个1 · 人均（{scope_label}）", "人均负债（存款）", "元", per_manager(scope["存款余额"]),
-         g("target_deposits_per_manager"), g("interim_manager_deposits")),
-        (f"三个1 · 人均（{scope_label}）", "人均管户数", "户", per_manager(scope["管户数"]),
-         g("target_total"), g("interim_manager_accounts")),
+        (
+            f"三个1 · 人均（{scope_label}）",
+            "人均资产（贷款）",
+            "元",
+            per_manager(scope["贷款余额"]),
+            g("target_loans_per_manager"),
+            g("interim_manager_loans"),
+        ),
+        (
+            f"三个1 · 人均（{scope_label}）",
+            "人均负债（存款）",
+            "元",
+            per_manager(scope["存款余额"]),
+            g("target_deposits_per_manager"),
+            g("interim_manager_deposits"),
+        ),
+        (
+            f"三个1 · 人均（{scope_label}）",
+            "人均管户数",
+            "户",
+            per_manager(scope["管户数"]),
+            g("target_total"),
+            g("interim_manager_accounts"),
+        ),
     ]
     out = pd.DataFrame(rows, columns=["scope", "measure", "unit", "actual", "goal", "interim"])
     per_head = out["scope"].str.startswith("三个1")
     out["actual_text"] = [
         # An average manager's accounts keep one decimal (79.3 户), other counts none.
-        (f"{v:,.1f}" if v is not None and not pd.isna(v) else "—") if ph and u == "户" else value_text(u, v, line=not ph)
+        (f"{v:,.1f}" if v is not None and not pd.isna(v) else "—")
+        if ph and u == "户"
+        else value_text(u, v, line=not ph)
         for u, v, ph in zip(out["unit"], out["actual"], per_head)
     ]
     out["goal_text"] = [value_text(u, v, line=not ph) for u, v, ph in zip(out["unit"], out["goal"], per_head)]
@@ -397,7 +454,9 @@ def scale_goals(line_overview: pd.DataFrame, scope_overview: pd.DataFrame | None
         for u, v, ph in zip(out["unit"], out["actual"], per_head)
     ]
     for column in ("goal", "interim"):
-        out[f"{column}_shown"] = [shown_number(u, v, line=not ph) for u, v, ph in zip(out["unit"], out[column], per_head)]
+        out[f"{column}_shown"] = [
+            shown_number(u, v, line=not ph) for u, v, ph in zip(out["unit"], out[column], per_head)
+        ]
     out["goal_share"] = [_share(a, b) for a, b in zip(out["actual"], out["goal"])]
     out["interim_share"] = [_share(a, b) for a, b in zip(out["actual"], out["interim"])]
     return out
@@ -451,8 +510,12 @@ def ranking_table(ranking: pd.DataFrame, metric: str) -> pd.DataFrame:
     frame["status"] = [
         progress_status(g, i, n, unit, False, start_known=pd.notna(s), attainment=a) if pd.notna(t) else ""
         for g, i, n, s, a, t in zip(
-            frame["progress_gap"], frame["increase"], frame["increase_needed"], frame["year_start"],
-            frame["attainment"], frame["target"],
+            frame["progress_gap"],
+            frame["increase"],
+            frame["increase_needed"],
+            frame["year_start"],
+            frame["attainment"],
+            frame["target"],
         )
     ]
     return frame.reset_index(drop=True)
@@ -464,7 +527,10 @@ def ranking_figure(ranking: pd.DataFrame, metric: str) -> go.Figure:
     has_target = frame["target"].notna().any()
     if has_target:
         x = [None if c is None or pd.isna(c) else float(c) * 100 for c in frame["completion_shown"]]
-        text = [fmt.pct(c) if c is not None and not pd.isna(c) else s for c, s in zip(frame["completion_shown"], frame["status"])]
+        text = [
+            fmt.pct(c) if c is not None and not pd.isna(c) else s
+            for c, s in zip(frame["completion_shown"], frame["status"])
+        ]
         axis = "完成率（增量口径，%）"
     else:
         unit = frame["unit"].iloc[0] if len(frame) else "户"
@@ -472,8 +538,18 @@ def ranking_figure(ranking: pd.DataFrame, metric: str) -> go.Figure:
         x = [None if pd.isna(v) else float(v) / scale for v in frame["actual"]]
         text = list(frame["actual_text"])
         axis = {"元": "万元", "比率": "%"}.get(unit, unit)
-    fig = go.Figure(go.Bar(x=x, y=list(frame["branch"]), orientation="h", text=text, textposition="auto",
-                           marker_color="#1f77b4", name=metric, hovertemplate="%{y}：%{text}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=x,
+            y=list(frame["branch"]),
+            orientation="h",
+            text=text,
+            textposition="auto",
+            marker_color="#1f77b4",
+            name=metric,
+            hovertemplate="%{y}：%{text}<extra></extra>",
+        )
+    )
     if has_target:
         _explain_missing_bars(fig, list(frame["branch"]), x, frame["status"])
     if has_target and len(frame):
@@ -482,25 +558,54 @@ def ranking_figure(ranking: pd.DataFrame, metric: str) -> go.Figure:
             tp = progress.iloc[0]
             _vline(fig, tp * 100, f"序时进度 {fmt.pct(tp)}")
         else:  # sub-branches whose year starts in different months each have their own basis
-            fig.add_trace(go.Scatter(x=[float(v) * 100 for v in frame["time_progress"]], y=list(frame["branch"]),
-                                     mode="markers", name="序时进度", marker=dict(symbol="line-ns", size=18,
-                                     line=dict(width=3, color="#333")), hovertemplate="%{y} 序时进度 %{x:.1f}%<extra></extra>"))
-    fig.update_layout(height=80 + 36 * max(len(frame), 1), margin=dict(l=10, r=10, t=40, b=30),
-                      xaxis=dict(title=axis), yaxis=dict(autorange="reversed"), showlegend=False)
+            fig.add_trace(
+                go.Scatter(
+                    x=[float(v) * 100 for v in frame["time_progress"]],
+                    y=list(frame["branch"]),
+                    mode="markers",
+                    name="序时进度",
+                    marker=dict(symbol="line-ns", size=18, line=dict(width=3, color="#333")),
+                    hovertemplate="%{y} 序时进度 %{x:.1f}%<extra></extra>",
+                )
+            )
+    fig.update_layout(
+        height=80 + 36 * max(len(frame), 1),
+        margin=dict(l=10, r=10, t=40, b=30),
+        xaxis=dict(title=axis),
+        yaxis=dict(autorange="reversed"),
+        showlegend=False,
+    )
     return fig
 
 
 def scale_figure(goals: pd.DataFrame) -> go.Figure:
-    """"四个5" and "三个1": each measure's share of the long-term goal and of this year's interim figure."""
+    """ "四个5" and "三个1": each measure's share of the long-term goal and of this year's interim figure."""
     labels = [f"{scope.split(' · ')[0]} · {measure}" for scope, measure in zip(goals["scope"], goals["measure"])]
     fig = go.Figure()
-    for column, name, colour in (("interim_share", "本年目标达成", "#ff7f0e"), ("goal_share", "远期目标达成", "#1f77b4")):
+    for column, name, colour in (
+        ("interim_share", "本年目标达成", "#ff7f0e"),
+        ("goal_share", "远期目标达成", "#1f77b4"),
+    ):
         values = [None if v is None or pd.isna(v) else float(v) * 100 for v in goals[column]]
-        fig.add_trace(go.Bar(x=values, y=labels, orientation="h", name=name, marker_color=colour,
-                             text=[fmt.pct(v / 100) if v is not None else "" for v in values], textposition="auto",
-                             hovertemplate=f"%{{y}}<br>{name}：%{{x:.1f}}%<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=values,
+                y=labels,
+                orientation="h",
+                name=name,
+                marker_color=colour,
+                text=[fmt.pct(v / 100) if v is not None else "" for v in values],
+                textposition="auto",
+                hovertemplate=f"%{{y}}<br>{name}：%{{x:.1f}}%<extra></extra>",
+            )
+        )
     _vline(fig, 100)
-    fig.update_layout(barmode="group", height=120 + 48 * len(goals), margin=dict(l=10, r=10, t=30, b=30),
-                      xaxis=dict(title="达成（%）", rangemode="tozero"), yaxis=dict(autorange="reversed"),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    fig.update_layout(
+        barmode="group",
+        height=120 + 48 * len(goals),
+        margin=dict(l=10, r=10, t=30, b=30),
+        xaxis=dict(title="达成（%）", rangemode="tozero"),
+        yaxis=dict(autorange="reversed"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+    )
     return fig

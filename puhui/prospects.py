@@ -297,7 +297,9 @@ def _candidates_for(short: list[str], pool_no_loan: pd.DataFrame, pool_payroll: 
     credit_short = [s for s in short if s in (SEGMENT_OFFLINE, SEGMENT_ONLINE)]
     if credit_short:
         firms = (
-            pool_no_loan["_firm"] if "_firm" in pool_no_loan else pool_no_loan["customer_kind"].map(is_firm).astype(bool)
+            pool_no_loan["_firm"]
+            if "_firm" in pool_no_loan
+            else pool_no_loan["customer_kind"].map(is_firm).astype(bool)
         )
         for segment in credit_short:
             if len(credit_short) == 2:
@@ -396,7 +398,9 @@ def _candidate_rows(pool: pd.DataFrame, payroll_pool: pd.DataFrame, flags: pd.Da
         )
     )
     parts = [part for part in parts if len(part)]
-    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_CANDIDATE_COLUMNS, "focus_segment"])
+    found = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_CANDIDATE_COLUMNS, "focus_segment"])
+    )
     found["focus"] = found["segment"] == found["focus_segment"]
     return found
 
@@ -407,7 +411,9 @@ def _book_totals(pool: pd.DataFrame, payroll_pool: pd.DataFrame, per_manager: in
     if per_manager is None:
         return {}, {}
     totals = (
-        pool.groupby(_MANAGER_KEYS, sort=False, dropna=False)[["manager_total", "manager_firms"]].first().to_dict("index")
+        pool.groupby(_MANAGER_KEYS, sort=False, dropna=False)[["manager_total", "manager_firms"]]
+        .first()
+        .to_dict("index")
         if len(pool)
         else {}
     )

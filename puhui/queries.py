@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +116,10 @@ TARGETS = {
 }
 COUNT_TARGETS = {k: v for k, v in TARGETS.items() if k not in ("default_loans", "default_deposits")}
 CALENDAR = {
-    key: derived(f"阶段日历（设置 phase_months、phase_weights、phase_names）：{key}", lambda _p, key=key: periods.load_calendar().query_params()[key])
+    key: derived(
+        f"阶段日历（设置 phase_months、phase_weights、phase_names）：{key}",
+        lambda _p, key=key: periods.load_calendar().query_params()[key],
+    )
     for key in ("phase_names", "phase_starts", "phase_ends", "phase_weights")
 }
 PHASE_START_DATE = derived("数据月份所在阶段的第一天 YYYY-MM-DD（设置 phase_months）", _phase_start_date)
@@ -199,7 +202,9 @@ REGISTRY: dict[str, dict[str, Param]] = {
         "payroll_deposit": setting("prospect_payroll_deposit", int),
         "cash_mgmt_deposit": setting("prospect_cash_mgmt_deposit", int),
         "limit": PROSPECT_LIST,
-        "per_manager": optional("每位客户经理列出的行数；NULL = 不按人截取（均衡发展时页面传设置 prospect_per_manager）"),
+        "per_manager": optional(
+            "每位客户经理列出的行数；NULL = 不按人截取（均衡发展时页面传设置 prospect_per_manager）"
+        ),
     },
     "prospect_maturing": {
         "month": MONTH,
@@ -214,7 +219,9 @@ REGISTRY: dict[str, dict[str, Param]] = {
         "manager_id": MANAGER,
         "min_deposit": setting("prospect_min_deposit", int),
         "limit": PROSPECT_LIST,
-        "per_manager": optional("每位客户经理列出的行数；NULL = 不按人截取（均衡发展时页面传设置 prospect_per_manager）"),
+        "per_manager": optional(
+            "每位客户经理列出的行数；NULL = 不按人截取（均衡发展时页面传设置 prospect_per_manager）"
+        ),
     },
     "visit_alerts": {
         "month": MONTH,
@@ -271,7 +278,7 @@ def _parse(path: Path) -> Query:
     return Query(path.stem, sql, header, params, spec)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(directory: str, name: str, mtime: float) -> Query:
     return _parse(Path(directory) / f"{name}.sql")
 
@@ -342,7 +349,9 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, *
     return con.execute(query.sql, resolve(query, params, con)).df()
 
 
-def run_rows(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **kw) -> tuple[list[str], list[tuple]]:
+def run_rows(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **kw
+) -> tuple[list[str], list[tuple]]:
     """Run query ``name``; return column names and rows as Python values (Decimals kept exact)."""
     query = get(name, **kw)
     models.ensure(con)

@@ -54,7 +54,9 @@ def sniff(data: bytes) -> str:
     if head.startswith(OLE2_MAGIC):
         return "xls"
     stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\xfe\xff \t\r\n\x00").lower()
-    if stripped.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta", b"<head", b"<body")) or b"<table" in head.lower().replace(b"\x00", b""):
+    if stripped.startswith(
+        (b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta", b"<head", b"<body")
+    ) or b"<table" in head.lower().replace(b"\x00", b""):
         return "html"
     if not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         # A stray NUL or control character in a text export is a bad cell (reported by row);
@@ -79,7 +81,9 @@ def read(file_name: str, data: bytes) -> list[Sheet]:
     if not data:
         raise ReadError("文件为空（0 字节）")
     sheets, warnings = sandbox.parse(file_name, data)
-    return [Sheet(file_name, name, rows, [tuple(w) for w in warnings.get(name, [])], grid) for name, rows, grid in sheets]
+    return [
+        Sheet(file_name, name, rows, [tuple(w) for w in warnings.get(name, [])], grid) for name, rows, grid in sheets
+    ]
 
 
 def parse_sheets(file_name: str, data: bytes, emit, progress=lambda name: None) -> dict[str, list]:
@@ -165,7 +169,9 @@ def check_xlsx(data: bytes) -> list[str]:
         if info.file_size > 1_000_000 and ratio > max_ratio:
             raise ReadError(f"文件中 {info.filename} 的压缩比达 {ratio:,.0f}:1，疑似压缩炸弹，已拒绝")
     parts = _sheet_part_names(archive)
-    worksheets = {part for _, part in parts} or {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    worksheets = {part for _, part in parts} or {
+        n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
+    }
     for info in infos:
         if not info.filename.endswith((".xml", ".rels", ".vml")):
             continue
@@ -212,7 +218,9 @@ def scan_parts(data: bytes, worksheets: list[str]) -> dict[str, list[str]]:
                     chunk = part.read(_SCAN_CHUNK)
                     window = tail + chunk
                     if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                        raise ReadError(f"文件中 {info.filename} 含有 DTD/实体声明（可能是 XML 实体炸弹或外部实体），已拒绝")
+                        raise ReadError(
+                            f"文件中 {info.filename} 含有 DTD/实体声明（可能是 XML 实体炸弹或外部实体），已拒绝"
+                        )
                     if scanner is not None:
                         scanner.feed(chunk, final=not chunk)
                     if not chunk:
@@ -315,7 +323,13 @@ def _sheet_part_names(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     parts = []
     for sheet_name, rid in re.findall(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook):
         target = targets.get(rid, "").lstrip("/")
-        sheet_name = sheet_name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+        sheet_name = (
+            sheet_name.replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", '"')
+            .replace("&apos;", "'")
+        )
         parts.append((sheet_name, target if target.startswith("xl/") else f"xl/{target}"))
     return parts
 
@@ -393,9 +407,13 @@ def _calamine_error(data: bytes, exc: Exception) -> ReadError:
     if "CRC" in text:
         return ReadError("文件已损坏：压缩包校验失败（CRC 错误），请重新导出或重新下载该文件")
     if data.startswith(OLE2_MAGIC):
-        return ReadError("无法读取该 .xls 文件：文件已损坏，或不是 Excel 生成的工作簿。请用 Excel 打开后另存为 .xlsx 再导入")
+        return ReadError(
+            "无法读取该 .xls 文件：文件已损坏，或不是 Excel 生成的工作簿。请用 Excel 打开后另存为 .xlsx 再导入"
+        )
     if isinstance(exc, python_calamine.XmlError) or "xml" in text.lower():
-        return ReadError("无法读取该 Excel 文件：其中的 XML 内容有误（文件已损坏，或不是 Excel 生成的），请用 Excel 打开后另存再导入")
+        return ReadError(
+            "无法读取该 Excel 文件：其中的 XML 内容有误（文件已损坏，或不是 Excel 生成的），请用 Excel 打开后另存再导入"
+        )
     return ReadError("无法读取该 Excel 文件（文件已损坏，或不是有效的 .xlsx 工作簿），请用 Excel 打开后另存再导入")
 
 
@@ -435,7 +453,11 @@ def _parse_workbook(data: bytes, scan: Future | None, emit, progress) -> dict[st
             for ref in formulas.get(part_of_sheet.get(name, ""), []):
                 row_no = int(re.sub(r"[A-Z]", "", ref)) if ref != "?" else None
                 warnings.setdefault(name, []).append(
-                    (row_no, ref, f"单元格 {ref} 是公式但没有计算结果（文件未在 Excel 中保存过计算值），请在 Excel 中打开并保存后再导入")
+                    (
+                        row_no,
+                        ref,
+                        f"单元格 {ref} 是公式但没有计算结果（文件未在 Excel 中保存过计算值），请在 Excel 中打开并保存后再导入",
+                    )
                 )
     return warnings
 
@@ -566,7 +588,9 @@ def _csv_rows(text: str, delimiter: str, strict: bool) -> list[list]:
                 raise ReadError(f"第 {len(rows) + 1} 行含有空字符（NUL），不是正常的文本文件，已拒绝") from exc
             if strict:
                 raise _StrictOnly from exc
-            raise ReadError(f"第 {len(rows) + 1} 行（文本第 {line} 行起）无法按 CSV 格式读取，请检查该行的引号和分隔符") from exc
+            raise ReadError(
+                f"第 {len(rows) + 1} 行（文本第 {line} 行起）无法按 CSV 格式读取，请检查该行的引号和分隔符"
+            ) from exc
         if len(row) > max_cols:
             raise ReadError(f"CSV 第 {len(rows) + 1} 行有 {len(row)} 列，超过上限 {max_cols} 列，已拒绝")
         for cell in row:
@@ -586,4 +610,15 @@ def _csv_rows(text: str, delimiter: str, strict: bool) -> list[list]:
     return rows
 
 
-__all__ = ["ReadError", "Sheet", "read", "sniff", "parse_sheets", "check_xlsx", "scan_parts", "scan_formulas", "decode_text", "read_csv_rows"]
+__all__ = [
+    "ReadError",
+    "Sheet",
+    "read",
+    "sniff",
+    "parse_sheets",
+    "check_xlsx",
+    "scan_parts",
+    "scan_formulas",
+    "decode_text",
+    "read_csv_rows",
+]

@@ -103,7 +103,17 @@ def _load(stream):
 def _kind_of():
     return collections.defaultdict(
         lambda: _OTHER,
-        {type(None): _NONE, str: _STR, float: _FLOAT, int: _INT, bool: _BOOL, dt.date: _DATE, dt.datetime: _DATETIME, dt.time: _TIME, dt.timedelta: _DELTA},
+        {
+            type(None): _NONE,
+            str: _STR,
+            float: _FLOAT,
+            int: _INT,
+            bool: _BOOL,
+            dt.date: _DATE,
+            dt.datetime: _DATETIME,
+            dt.time: _TIME,
+            dt.timedelta: _DELTA,
+        },
     )
 
 
@@ -423,7 +433,10 @@ class _Collector:
                 elif tag == "sheet_end":
                     rows = grid[: frame[1]].tolist()
                     if widths is not None:
-                        rows = [row[:w] if w is not None and w < len(row) else row for row, w in zip(rows, widths + [None] * (len(rows) - len(widths)))]
+                        rows = [
+                            row[:w] if w is not None and w < len(row) else row
+                            for row, w in zip(rows, widths + [None] * (len(rows) - len(widths)))
+                        ]
                     self.sheets.append((self.current_sheet, rows, grid[: frame[1]]))
                     grid = None
                 else:

@@ -164,9 +164,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
                     step(con)
                 else:
                     con.execute(step)
-            con.execute(
-                "insert or replace into meta values ('schema_version', $v)", {"v": str(version)}
-            )
+            con.execute("insert or replace into meta values ('schema_version', $v)", {"v": str(version)})
             con.execute("commit")
         except BaseException:  # Streamlit's rerun and stop too: never leave the transaction open
             con.execute("rollback")
@@ -335,7 +333,11 @@ def _stage_group(con, table_name: str, sheets: list[SheetRows], positions: list[
     table = contract.TABLES[table_name]
     cols = ", ".join(n for n in _names(table) if n != "ingest_id")
     period, branch = slot_exprs(table)
-    stage = "(" + " union all ".join(f"select {cols}, {i} as _sheet from ({s.relation})" for i, s in enumerate(sheets)) + ")"
+    stage = (
+        "("
+        + " union all ".join(f"select {cols}, {i} as _sheet from ({s.relation})" for i, s in enumerate(sheets))
+        + ")"
+    )
     per_sheet = con.execute(
         f"select {period} as p, {branch} as b, _sheet, count(*) from {stage} group by all order by 1, 2, 3"
     ).fetchall()
@@ -383,7 +385,9 @@ def _differing_slots(con, group: _Group, before: dict[tuple[str, str], int]) -> 
                     alike.params,
                 ).fetchall()
             }
-        differing |= {slot for slot in zip(alike.periods, alike.branches) if prints["new"].get(slot) != prints["old"].get(slot)}
+        differing |= {
+            slot for slot in zip(alike.periods, alike.branches) if prints["new"].get(slot) != prints["old"].get(slot)
+        }
     return differing
 
 
@@ -421,8 +425,9 @@ def _assign_ingests(con, state: _BatchState, group: _Group, differing: set, tops
     return ids
 
 
-def _replace_slots(con, state: _BatchState, group: _Group, differing: set, ids: dict[int, int],
-                   before: dict) -> SlotSet:
+def _replace_slots(
+    con, state: _BatchState, group: _Group, differing: set, ids: dict[int, int], before: dict
+) -> SlotSet:
     """Move the differing slots' stored rows to ``<table>_replaced``, store the new rows and
     record the layers in ``ingest_slots``. Returns the slots changed."""
     table = group.table
@@ -445,8 +450,12 @@ def _replace_slots(con, state: _BatchState, group: _Group, differing: set, ids: 
         """insert into ingest_slots select $batch, $t, unnest($p::varchar[]), unnest($b::varchar[]),
                unnest($new::bigint[]), unnest($old::bigint[])""",
         {
-            "batch": state.batch_id, "t": table.name, "p": [p for p, _ in layers], "b": [b for _, b in layers],
-            "new": [group.slot_rows[x] for x in layers], "old": [before.get(x, 0) for x in layers],
+            "batch": state.batch_id,
+            "t": table.name,
+            "p": [p for p, _ in layers],
+            "b": [b for _, b in layers],
+            "new": [group.slot_rows[x] for x in layers],
+            "old": [before.get(x, 0) for x in layers],
         },
     )
     return changed
@@ -682,7 +691,10 @@ def undo(con: duckdb.DuckDBPyConnection, ingest_id: int) -> dict:
                     {"a": above, "b": batch_id, **staged.params},
                 )
                 counts = slot_counts(con, table_name, covered)
-                kept += [UndoEffect(table_name, p, b, counts.get((p, b), 0), counts.get((p, b), 0), above) for p, b in covered]
+                kept += [
+                    UndoEffect(table_name, p, b, counts.get((p, b), 0), counts.get((p, b), 0), above)
+                    for p, b in covered
+                ]
         for table_name in contract.TABLES:
             con.execute(f"delete from {table_name}_replaced where replaced_by = $b", {"b": batch_id})
         con.execute("delete from ingest_slots where batch_id = $b", {"b": batch_id})
@@ -722,13 +734,18 @@ def clear_demo(con: duckdb.DuckDBPyConnection) -> int:
     The demo's ingests are marked undone, so the history shows what happened. Where an
     upload replaced demo rows, undoing that upload later brings back nothing.
     """
-    ids = [r[0] for r in con.execute(
-        "select ingest_id from ingest_log where file_name = $f and undone_at is null", {"f": DEMO_FILE_NAME}
-    ).fetchall()]
+    ids = [
+        r[0]
+        for r in con.execute(
+            "select ingest_id from ingest_log where file_name = $f and undone_at is null", {"f": DEMO_FILE_NAME}
+        ).fetchall()
+    ]
     removed = 0
     with writing(con):
         for table in contract.TABLES:
-            removed += con.execute(f"delete from {table} where ingest_id in (select unnest($ids))", {"ids": ids}).fetchall()[0][0]
+            removed += con.execute(
+                f"delete from {table} where ingest_id in (select unnest($ids))", {"ids": ids}
+            ).fetchall()[0][0]
             con.execute(f"delete from {table}_replaced where ingest_id in (select unnest($ids))", {"ids": ids})
         con.execute(
             "update ingest_log set undone_at = $at where ingest_id in (select unnest($ids))",
@@ -758,12 +775,15 @@ def sync_layers(con: duckdb.DuckDBPyConnection) -> None:
         "where ingest_id not in (select ingest_id from ingest_batch)"
     )
     for table in contract.TABLES.values():
-        need = [r[0] for r in con.execute(
-            """select distinct b.batch_id from ingest_log l join ingest_batch b using (ingest_id)
+        need = [
+            r[0]
+            for r in con.execute(
+                """select distinct b.batch_id from ingest_log l join ingest_batch b using (ingest_id)
                where l.undone_at is null and l.table_name = $t
                  and b.batch_id not in (select batch_id from ingest_slots where table_name = $t)""",
-            {"t": table.name},
-        ).fetchall()]
+                {"t": table.name},
+            ).fetchall()
+        ]
         if not need:
             continue
         period, branch = slot_exprs(table)
@@ -835,7 +855,19 @@ def batches(con: duckdb.DuckDBPyConnection, active_only: bool = True) -> pd.Data
     """One row per batch, newest first: files, tables, months, sub-branches, rows stored, undone time."""
     frame = history(con)
     if frame.empty:
-        return pd.DataFrame(columns=["batch_id", "ingested_at", "files", "tables", "months", "branches", "rows_stored", "imports", "undone_at"])
+        return pd.DataFrame(
+            columns=[
+                "batch_id",
+                "ingested_at",
+                "files",
+                "tables",
+                "months",
+                "branches",
+                "rows_stored",
+                "imports",
+                "undone_at",
+            ]
+        )
     rows = []
     for batch_id, group in frame.groupby("batch_id", sort=False):
         group = group.sort_values("ingest_id")
@@ -851,17 +883,19 @@ def batches(con: duckdb.DuckDBPyConnection, active_only: bool = True) -> pd.Data
                         seen.append(part)
             return "、".join(seen)
 
-        rows.append({
-            "batch_id": int(batch_id),
-            "ingested_at": group["ingested_at"].iloc[0],
-            "files": joined(group["file_name"]),
-            "tables": joined(contract.TABLES[t].label if t in contract.TABLES else t for t in group["table_name"]),
-            "months": joined(group["months"]),
-            "branches": joined(group["branches"]),
-            "rows_stored": int(group["rows_stored"].sum()),
-            "imports": len(group),
-            "undone_at": undone.iloc[0] if len(undone) == len(group) else None,
-        })
+        rows.append(
+            {
+                "batch_id": int(batch_id),
+                "ingested_at": group["ingested_at"].iloc[0],
+                "files": joined(group["file_name"]),
+                "tables": joined(contract.TABLES[t].label if t in contract.TABLES else t for t in group["table_name"]),
+                "months": joined(group["months"]),
+                "branches": joined(group["branches"]),
+                "rows_stored": int(group["rows_stored"].sum()),
+                "imports": len(group),
+                "undone_at": undone.iloc[0] if len(undone) == len(group) else None,
+            }
+        )
     return pd.DataFrame(rows).sort_values("batch_id", ascending=False).reset_index(drop=True)
 
 

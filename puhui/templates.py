@@ -59,8 +59,14 @@ def header_guide(table_name: str) -> pd.DataFrame:
     table = contract.TABLES[table_name]
     rows = []
     if table.kind == "snapshot":
-        rows.append((MONTH_HEADER, "", "数据月份 YYYY-MM（如 2026-10）；也可不填，导入时选择或写在文件名中",
-                     "、".join(a for a in contract.MONTH_ALIASES if a != MONTH_HEADER)))
+        rows.append(
+            (
+                MONTH_HEADER,
+                "",
+                "数据月份 YYYY-MM（如 2026-10）；也可不填，导入时选择或写在文件名中",
+                "、".join(a for a in contract.MONTH_ALIASES if a != MONTH_HEADER),
+            )
+        )
     elif table.kind == "event":
         rows.append(("（数据月份）", "", f"按{table.column(table.date_column).label}归月，无需此列", ""))
     for col in table.columns:
@@ -75,7 +81,11 @@ def guide_markdown(table_name: str) -> str:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     for row in frame.itertuples(index=False):
         lines.append("| " + " | ".join(str(v).replace("|", "/") for v in row) + " |")
-    note = "" if contract.TABLES[table_name].kind != "snapshot" else "\n\n*数据月份：取导入时所选月份，否则取此列，否则取文件名中的月份（如 2026-10、202610、2026年10月）。"
+    note = (
+        ""
+        if contract.TABLES[table_name].kind != "snapshot"
+        else "\n\n*数据月份：取导入时所选月份，否则取此列，否则取文件名中的月份（如 2026-10、202610、2026年10月）。"
+    )
     return "\n".join(lines) + note
 
 
@@ -120,7 +130,9 @@ def _write_guide(book: openpyxl.Workbook, tables: list[contract.Table]) -> None:
         for row in header_guide(table.name).itertuples(index=False):
             sheet.append([table.label, *row])
     sheet.append([])
-    sheet.append(["说明：带 * 的列必填；金额默认单位为元，可在表头写“(万元)”；一个工作簿可包含多张表，空表在导入时自动跳过。"])
+    sheet.append(
+        ["说明：带 * 的列必填；金额默认单位为元，可在表头写“(万元)”；一个工作簿可包含多张表，空表在导入时自动跳过。"]
+    )
     for letter, width in zip("ABCDE", (10, 16, 6, 60, 60)):
         sheet.column_dimensions[letter].width = width
 

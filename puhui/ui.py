@@ -35,8 +35,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import access as access_rules
 from . import audit as audit_log
-from . import login
-from . import export, fmt, masking, queries, settings, store
+from . import export, fmt, login, masking, queries, settings, store
 
 APP_NAME = "普惠网格经营驾驶舱"
 ALL_BRANCHES = "全部支行"
@@ -193,7 +192,9 @@ def clear_cache() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _month_status(db: str, version: tuple[int, int], scope: tuple, _con: duckdb.DuckDBPyConnection) -> list[store.MonthStatus]:
+def _month_status(
+    db: str, version: tuple[int, int], scope: tuple, _con: duckdb.DuckDBPyConnection
+) -> list[store.MonthStatus]:
     # Read once per database file, data version and scope: a provincial book's scan is not free.
     return store.month_status(_con)
 
@@ -275,7 +276,13 @@ class Context:
         values = self.params(name, **params)
         key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(values.items()))
         cached = _cached_masked if self.training else _cached_query
-        return cached(str(self.db_path), self.version, self.access.cache_key(), name, queries.get(name).sql, key, self.con)
+        return cached(
+            str(self.db_path), self.version, self.access.cache_key(), name, queries.get(name).sql, key, self.con
+        )
+
+    def fresh_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor with this page's scope, for work done after the run (a download built on click)."""
+        return access_rules.scope_cursor(_connection(str(self.db_path)), self.access.branches)
 
     def mask(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` as training mode shows it, for the few frames that do not come from :meth:`run`.
@@ -319,7 +326,9 @@ def _resolve_filters(months: list[str], branches: list[str]) -> tuple[dict, list
             state["branch"] = raw
         else:
             state["branch"] = None
-            warnings.append(f"链接中的支行不在数据库或您可查看的支行中，已改为{ALL_BRANCHES}。")  # the name is not echoed
+            warnings.append(
+                f"链接中的支行不在数据库或您可查看的支行中，已改为{ALL_BRANCHES}。"
+            )  # the name is not echoed
     raw = params.get(QP_TRAINING)
     if raw is not None and raw != written.get(QP_TRAINING):
         state["training"] = raw.strip().lower() in _TRUTHY
@@ -524,8 +533,7 @@ def _banners(ctx: Context, warnings: list[str]) -> None:
     if ctx.demo:
         if store.real_ingests(ctx.con):
             st.warning(
-                "数据库中演示数据与已导入的本行数据并存，合计数会把两者相加。"
-                "请在“数据导入”页清空演示数据。",
+                "数据库中演示数据与已导入的本行数据并存，合计数会把两者相加。请在“数据导入”页清空演示数据。",
                 icon="🧪",
             )
         else:
@@ -608,8 +616,7 @@ def _month_notice(ctx: Context, stop: bool, title: str) -> None:
         with st.container(border=True, key="puhui_month_notice"):
             st.warning(
                 f"{fmt.md(ctx.branch)} 尚无 {fmt.month_label(ctx.month)}（{ctx.month}）的管户明细：本月该支行的数字无从计算，"
-                "也不参加排名。"
-                + (f"最近有数据的月份是 {better}。" if better and better != ctx.month else ""),
+                "也不参加排名。" + (f"最近有数据的月份是 {better}。" if better and better != ctx.month else ""),
                 icon="📭",
             )
             if better and better != ctx.month:
@@ -637,7 +644,12 @@ def _training_param(training: bool, default: bool) -> str | None:
     return "1" if training else "0"
 
 
-_NOTICE = {"success": (st.success, "✅"), "warning": (st.warning, "⚠️"), "info": (st.info, "ℹ️"), "error": (st.error, "🚫")}
+_NOTICE = {
+    "success": (st.success, "✅"),
+    "warning": (st.warning, "⚠️"),
+    "info": (st.info, "ℹ️"),
+    "error": (st.error, "🚫"),
+}
 
 
 def notices(messages: list[tuple[str, str]], success_icon: str = "✅") -> None:
@@ -732,7 +744,9 @@ def download_heading(title: str, filters: dict | None = None) -> str:
     return heading + ("（培训演示，个人信息已脱敏）" if st.session_state.get(_TRAINING_NOW) else "")
 
 
-def xlsx_bytes(frame: pd.DataFrame, title: str, heading: str, columns: dict[str, tuple[str, str]] | None = None) -> bytes:
+def xlsx_bytes(
+    frame: pd.DataFrame, title: str, heading: str, columns: dict[str, tuple[str, str]] | None = None
+) -> bytes:
     """The frame as an xlsx workbook: sheet ``title``, the title row ``heading`` (:func:`download_heading`)."""
     return export.to_xlsx(frame, heading, columns, sheet_name=download_name(title)[:31])
 
@@ -771,9 +785,7 @@ def table(
         # Streamlit sends a table's every row to the browser: a list of a provincial bank's
         # customers would be hundreds of megabytes. The download still holds every row.
         st.caption(f"共 {len(frame):,} 行，此处显示前 {limit:,} 行；完整清单请下载 Excel。")
-    st.dataframe(
-        shown, key=key, column_config=config, hide_index=True, width="stretch", height=height, placeholder="—"
-    )
+    st.dataframe(shown, key=key, column_config=config, hide_index=True, width="stretch", height=height, placeholder="—")
     if download:
         export_frame, label = frame, name or download_name(title)
         heading, (month, scope) = download_heading(label, filters), download_scope()
@@ -783,9 +795,24 @@ def table(
             file_name="_".join(part for part in (label, month, scope) if part) + ".xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}__xlsx",
-            on_click=lambda: audit("download", file=f"{label}.xlsx", table=key, month=month, scope=scope, rows=len(export_frame)),
+            on_click=lambda: audit(
+                "download", file=f"{label}.xlsx", table=key, month=month, scope=scope, rows=len(export_frame)
+            ),
             icon="⬇️",
         )
+
+
+def download(label: str, data: Callable[[], bytes], file_name: str, key: str) -> None:
+    """An xlsx download button built only when clicked, and written to the audit log when it is."""
+    st.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=key,
+        on_click=lambda: audit("download", file=file_name, key=key),
+        icon="⬇️",
+    )
 
 
 def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None) -> None:
@@ -799,7 +826,9 @@ def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None) -> None:
         audit("view_customers", table=key, title=what, month=month, scope=scope, rows=len(frame))
 
 
-def metric_change(label: str, value_text: str, delta=None, delta_text: str | None = None, tooltip: str | None = None) -> None:
+def metric_change(
+    label: str, value_text: str, delta=None, delta_text: str | None = None, tooltip: str | None = None
+) -> None:
     """A metric whose change shows red for an increase and green for a decrease (switchable in settings).
 
     ``delta`` is the signed number (decides arrow and colour), ``delta_text`` how it reads

@@ -77,7 +77,9 @@ def mapping_frame(report) -> pd.DataFrame:
     labels = {c.name: c.label for c in table.columns}
     rows = [(labels.get(name, name), source, report.units.get(name, "")) for name, source in report.mapping.items()]
     if report.table == "customers" and "segment" not in report.mapping and report.derived:
-        rows.append((labels["segment"], "（无此列）由贷款余额推算" if not report.segment_unknown else "（无此列）无法推算", ""))
+        rows.append(
+            (labels["segment"], "（无此列）由贷款余额推算" if not report.segment_unknown else "（无此列）无法推算", "")
+        )
     return pd.DataFrame(rows, columns=["标准列", "源表头", "单位"])
 
 
@@ -141,7 +143,9 @@ def result_messages(results: list[dict], mask_text: MaskText) -> list[tuple[str,
     messages = []
     batch_ids = {r.get("batch_id") for r in results} - {None}
     if batch_ids:
-        messages.append(("success", f"已作为批次 {batch_ids.pop()} 写入数据库；如有错误，可在“导入记录与撤销”中整批撤销。"))
+        messages.append(
+            ("success", f"已作为批次 {batch_ids.pop()} 写入数据库；如有错误，可在“导入记录与撤销”中整批撤销。")
+        )
     for result in results:
         where = mask_text(f"{result['file']}" + (f" · {result['sheet']}" if result.get("sheet") else ""))
         label = result.get("table_label") or contract.TABLES[result["table"]].label
@@ -157,11 +161,13 @@ def result_messages(results: list[dict], mask_text: MaskText) -> list[tuple[str,
                 if result.get("merged_with")
                 else ""
             )
-            messages.append((
-                "success",
-                f"{where}：已导入{label} {months}，{len(result['branches'])} 个支行，共 {result['rows']:,} 行"
-                f"（替换原有 {result['replaced']:,} 行，剔除 {dropped_text(result['dropped'])}{merged}），导入编号 {result['ingest_id']}。",
-            ))
+            messages.append(
+                (
+                    "success",
+                    f"{where}：已导入{label} {months}，{len(result['branches'])} 个支行，共 {result['rows']:,} 行"
+                    f"（替换原有 {result['replaced']:,} 行，剔除 {dropped_text(result['dropped'])}{merged}），导入编号 {result['ingest_id']}。",
+                )
+            )
     return messages
 
 
@@ -169,16 +175,20 @@ def undo_messages(undone: dict, mask_text: MaskText) -> list[tuple[str, str]]:
     """What the last undo did, as ``(kind, text)``: the rows removed and restored, and the slots a later batch covers."""
     files = undone.get("files", [])
     whole = f"（整批 {len(files)} 个文件：{'、'.join(mask_text(f) for f in files)}）" if len(files) > 1 else ""
-    messages = [(
-        "success",
-        f"已撤销导入 {undone['ingest_id']}{whole}：删除 {undone['removed']:,} 行，恢复被它替换的 {undone['restored']:,} 行。",
-    )]
+    messages = [
+        (
+            "success",
+            f"已撤销导入 {undone['ingest_id']}{whole}：删除 {undone['removed']:,} 行，恢复被它替换的 {undone['restored']:,} 行。",
+        )
+    ]
     for kept in undone.get("kept", []):
-        messages.append((
-            "info",
-            f"{contract.TABLES[kept.table].label} {kept.branch or store.WHOLE_LINE} {kept.period}："
-            f"该批次的数据已被之后的批次 {kept.covered_by} 替换，当前数据不变；以后撤销批次 {kept.covered_by} 时，恢复的是该批次之前的数据。",
-        ))
+        messages.append(
+            (
+                "info",
+                f"{contract.TABLES[kept.table].label} {kept.branch or store.WHOLE_LINE} {kept.period}："
+                f"该批次的数据已被之后的批次 {kept.covered_by} 替换，当前数据不变；以后撤销批次 {kept.covered_by} 时，恢复的是该批次之前的数据。",
+            )
+        )
     return messages
 
 

@@ -73,7 +73,8 @@ def demo_facts(demo_template) -> dict:
         ]
         customers = dict(con.execute("select month, count(*) from customers group by month").fetchall())
         customers_by_branch = {
-            (m, b): n for m, b, n in con.execute("select month, branch, count(*) from customers group by all").fetchall()
+            (m, b): n
+            for m, b, n in con.execute("select month, branch, count(*) from customers group by all").fetchall()
         }
         managers = dict(con.execute("select month, count(*) from managers group by month").fetchall())
         manager_ids = [
@@ -197,11 +198,20 @@ class StreamlitServer:
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.port", str(self.port),
-                "--server.address", "127.0.0.1",
-                "--server.headless", "true",
-                "--", "--db", str(self.db),
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--",
+                "--db",
+                str(self.db),
             ],
             cwd=ROOT,
             env=env,

@@ -68,7 +68,9 @@ def cases(con) -> list[tuple[str, dict]]:
         "select manager_id from customers where month = $m and branch = $b group by 1 order by count(*) desc, 1 limit 1",
         {"m": newest, "b": branch},
     ).fetchall()[0][0]
-    grid = con.execute("select min(grid_id) from grids where month = $m and branch = $b", {"m": newest, "b": branch}).fetchall()[0][0]
+    grid = con.execute(
+        "select min(grid_id) from grids where month = $m and branch = $b", {"m": newest, "b": branch}
+    ).fetchall()[0][0]
     dept = con.execute(
         "select min(grid_id) from grids where month = $m and grid_type = '政府渠道'", {"m": newest}
     ).fetchall()[0][0]
@@ -128,8 +130,6 @@ def compute(con) -> dict:
 def main(argv: list[str]) -> int:
     import tempfile
 
-    import duckdb
-
     if not argv or argv[0] not in ("record", "dump"):
         print("用法：python tests/golden_queries.py record | dump DIR", file=sys.stderr)
         return 2
@@ -140,12 +140,14 @@ def main(argv: list[str]) -> int:
         con = store.connect(path)
         if argv[0] == "record":
             GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-            GOLDEN.write_text(json.dumps(compute(con), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            GOLDEN.write_text(
+                json.dumps(compute(con), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+            )
             print(f"wrote {GOLDEN}")
         else:
             target = Path(argv[1])
             target.mkdir(parents=True, exist_ok=True)
-            for i, (name, params) in enumerate(cases(con)):
+            for name, params in cases(con):
                 columns, rows = run_case(con, name, params)
                 file = target / f"{name}__{hashlib.sha1(_key(name, params).encode()).hexdigest()[:10]}.csv"
                 with file.open("w", encoding="utf-8", newline="") as handle:

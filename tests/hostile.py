@@ -32,7 +32,9 @@ def _content_types(sheets: int = 1) -> bytes:
         b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         b'<Default Extension="xml" ContentType="application/xml"/>'
         b'<Override PartName="/xl/workbook.xml" '
-        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' + overrides + b"</Types>"
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        + overrides
+        + b"</Types>"
     )
 
 
@@ -48,7 +50,13 @@ def _workbook(date1904: bool = False) -> bytes:
     pr = b'<workbookPr date1904="1"/>' if date1904 else b"<workbookPr/>"
     return (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        b"<workbook " + NS + b" " + NS_R + b">" + pr + b"<sheets>"
+        b"<workbook "
+        + NS
+        + b" "
+        + NS_R
+        + b">"
+        + pr
+        + b"<sheets>"
         + '<sheet name="管户明细" sheetId="1" r:id="rId1"/>'.encode()
         + b"</sheets></workbook>"
     )
@@ -98,8 +106,15 @@ def sheet_xml(rows: bytes, dimension: str | None = None, prolog: bytes = b"") ->
     """A worksheet part around ``rows`` (already ``<row>`` elements)."""
     dim = f'<dimension ref="{dimension}"/>'.encode() if dimension else b""
     return (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + prolog
-        + b"<worksheet " + NS + b">" + dim + b"<sheetData>" + rows + b"</sheetData></worksheet>"
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        + prolog
+        + b"<worksheet "
+        + NS
+        + b">"
+        + dim
+        + b"<sheetData>"
+        + rows
+        + b"</sheetData></worksheet>"
     )
 
 
@@ -119,13 +134,15 @@ def xlsx(sheet: bytes, extra: dict[str, bytes] | None = None, date1904: bool = F
 
 def good_rows(n: int = 3, start: int = 2, branch: str = "城关支行") -> bytes:
     """``n`` valid customer rows."""
-    return b"".join(data_row([f"H{i:04d}", f"测试客户{i}", "M01", branch, "非授信", 100 + i], start + i) for i in range(n))
+    return b"".join(
+        data_row([f"H{i:04d}", f"测试客户{i}", "M01", branch, "非授信", 100 + i], start + i) for i in range(n)
+    )
 
 
 def far_cell(ref: str) -> bytes:
     """A small valid customers sheet plus one number cell at ``ref`` (e.g. XFD1048576), no dimension."""
     column = ref.rstrip("0123456789")
-    row = int(ref[len(column):])
+    row = int(ref[len(column) :])
     rows = header_row() + good_rows() + b'<row r="%d"><c r="%s"><v>1</v></c></row>' % (row, ref.encode())
     return xlsx(sheet_xml(rows))
 
@@ -169,7 +186,26 @@ def zip_from_entries(entries: list[tuple[str, bytes]], raw: list[tuple[bytes, by
         out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, csize, size, len(name), 0) + name)
         out.write(compressed)
         central.append(
-            struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, csize, size, len(name), 0, 0, 0, 0, 0, offset)
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                csize,
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
             + name
         )
     start = out.tell()
@@ -187,7 +223,10 @@ def ratio_bomb(target_bytes: int = 1_900_000_000, seed: int = 17) -> bytes:
     rng = random.Random(seed)
     rows = []
     for _ in range(256):
-        cells = b"".join(b"<c><v>%d</v></c>" % rng.randrange(10**6) if rng.random() < 0.0082 else b"<c><v>1</v></c>" for _ in range(40))
+        cells = b"".join(
+            b"<c><v>%d</v></c>" % rng.randrange(10**6) if rng.random() < 0.0082 else b"<c><v>1</v></c>"
+            for _ in range(40)
+        )
         rows.append(b"<row>" + cells + b"</row>")
     chunk = b"".join(rows)
     head = sheet_xml(header_row()).split(b"</sheetData>")[0]
@@ -226,7 +265,13 @@ def empty_cells_bomb(target_bytes: int = 1_900_000_000) -> bytes:
     for _ in range(repeat):
         crc = zlib.crc32(chunk, crc)
     crc = zlib.crc32(tail, crc)
-    sheet = (head_block + compressed, name, crc, len(head) + len(chunk) * repeat + len(tail), len(head_block) + len(compressed))
+    sheet = (
+        head_block + compressed,
+        name,
+        crc,
+        len(head) + len(chunk) * repeat + len(tail),
+        len(head_block) + len(compressed),
+    )
     entries = [
         ("[Content_Types].xml", _content_types()),
         ("_rels/.rels", ROOT_RELS),
@@ -339,8 +384,10 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
         directory += (
             encoded.ljust(64, b"\0")
             + struct.pack("<HBBIII", len(encoded), kind, 1, left, right, child)
-            + b"\0" * 16 + b"\0" * 4 + b"\0" * 16
-            + struct.pack("<IQ", start, size)[:4 + 8]
+            + b"\0" * 16
+            + b"\0" * 4
+            + b"\0" * 16
+            + struct.pack("<IQ", start, size)[: 4 + 8]
         ).ljust(128, b"\0")
     while len(directory) % sector:
         directory += (b"\0" * 64 + struct.pack("<HBBIII", 0, 0, 0, _FREE, _FREE, _FREE)).ljust(128, b"\0")
@@ -363,8 +410,10 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
     sectors.extend(fat_bytes[i : i + sector] for i in range(0, len(fat_bytes), sector))
     difat = [fat_start + i for i in range(n_fat)] + [_FREE] * (109 - n_fat)
     header = (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
-        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
         + struct.pack("<I", 0)  # directory sectors (0 for version 3)
         + struct.pack("<I", n_fat)
         + struct.pack("<I", dir_start)

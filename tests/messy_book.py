@@ -68,8 +68,17 @@ GRIDS = [
     ("GA2", "城关工业园", "园区", A, "A02", 112.250, 30.070, None, 150),  # customers, never worked
     ("GA3", "南门社区", "社区", A, None, 112.210, 30.050, None, None),  # no customers, no owner
     ("GA9", "县税务局", "政府渠道", A, "A09", None, None, None, None),
-    ("GB1", "开发区物流园", "园区", B, "B01", None, None,
-     "POLYGON((112.26 30.03, 112.28 30.03, 112.28 30.045, 112.26 30.045, 112.26 30.03))", 80),
+    (
+        "GB1",
+        "开发区物流园",
+        "园区",
+        B,
+        "B01",
+        None,
+        None,
+        "POLYGON((112.26 30.03, 112.28 30.03, 112.28 30.045, 112.26 30.045, 112.26 30.03))",
+        80,
+    ),
     ("GB2", "开发区商圈", "商圈", B, "B03", 112.275, 30.020, None, 120),  # owner without customers
     ("GD1", "新区农贸市场", "专业市场", D, "D01", None, None, None, 60),  # no coordinates at all
 ]
@@ -123,7 +132,17 @@ def _customer_rows(month: str, rng: random.Random) -> list[dict]:
     return rows
 
 
-AMOUNT_COLUMNS = ("线下贷款余额", "线上贷款余额", "授信额度", "结算存款", "纯存款", "保证金存款", "储蓄存款", "月日均存款", "逾期金额")
+AMOUNT_COLUMNS = (
+    "线下贷款余额",
+    "线上贷款余额",
+    "授信额度",
+    "结算存款",
+    "纯存款",
+    "保证金存款",
+    "储蓄存款",
+    "月日均存款",
+    "逾期金额",
+)
 
 
 def customers_xlsx(month: str, rows: list[dict]) -> bytes:
@@ -149,7 +168,10 @@ def customers_csv(rows: list[dict]) -> bytes:
     writer.writerow([f"{h}(元)" if h in AMOUNT_COLUMNS else h for h in rows[0]])
     for row in rows:
         writer.writerow(
-            [round(v * 10_000, 2) if k in AMOUNT_COLUMNS and v is not None else ("" if v is None else v) for k, v in row.items()]
+            [
+                round(v * 10_000, 2) if k in AMOUNT_COLUMNS and v is not None else ("" if v is None else v)
+                for k, v in row.items()
+            ]
         )
     return buffer.getvalue().encode("gbk")
 
@@ -187,7 +209,21 @@ def files() -> list[tuple[str, bytes, str | None]]:
     out.append(
         (
             "网格_2026-10.xlsx",
-            _xlsx("网格", ["网格编号", "网格名称", "网格类型", "所属支行", "网格负责人编号", "中心经度", "中心纬度", "边界", "经营主体数"], grid_rows),
+            _xlsx(
+                "网格",
+                [
+                    "网格编号",
+                    "网格名称",
+                    "网格类型",
+                    "所属支行",
+                    "网格负责人编号",
+                    "中心经度",
+                    "中心纬度",
+                    "边界",
+                    "经营主体数",
+                ],
+                grid_rows,
+            ),
             None,
         )
     )
@@ -203,7 +239,18 @@ def files() -> list[tuple[str, bytes, str | None]]:
             "营销活动.xlsx",
             _xlsx(
                 "营销活动",
-                ["活动日期", "活动名称", "支行", "客户经理编号", "网格编号", "新开户数", "新开基本户数", "新增代发户数", "新增存款(万元)", "新增贷款(万元)"],
+                [
+                    "活动日期",
+                    "活动名称",
+                    "支行",
+                    "客户经理编号",
+                    "网格编号",
+                    "新开户数",
+                    "新开基本户数",
+                    "新增代发户数",
+                    "新增存款(万元)",
+                    "新增贷款(万元)",
+                ],
                 activities,
             ),
             None,
@@ -213,7 +260,7 @@ def files() -> list[tuple[str, bytes, str | None]]:
     writer = csv.writer(visits)
     writer.writerow(["拜访日期", "客户经理编号", "客户号", "拜访方式", "拜访人角色"])
     for i in range(0, 44, 3):
-        writer.writerow(["2026-10-%02d" % (1 + i % 28), "A01", f"A01-{i:03d}", "上门" if i % 2 else "电话", "客户经理"])
+        writer.writerow([f"2026-10-{1 + i % 28:02d}", "A01", f"A01-{i:03d}", "上门" if i % 2 else "电话", "客户经理"])
     writer.writerow(["2026-10-18", "B01", "B01-002", "上门", "分管行长"])
     out.append(("拜访记录.csv", visits.getvalue().encode("utf-8-sig"), None))
     return out

@@ -108,8 +108,14 @@ class MatrixRun:
     that a session can start them first and let them use the cores its other tests leave idle.
     """
 
-    def __init__(self, templates: dict[str, str], shapes: dict[str, tuple[list[str], list[str]]], pages: list[str],
-                 folder: Path, workers: int = 2):
+    def __init__(
+        self,
+        templates: dict[str, str],
+        shapes: dict[str, tuple[list[str], list[str]]],
+        pages: list[str],
+        folder: Path,
+        workers: int = 2,
+    ):
         tasks = [(book, rel, *shapes[book]) for book in templates for rel in pages]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
         env.pop("PUHUI_TRAINING_MODE", None)
@@ -117,15 +123,24 @@ class MatrixRun:
         for i in range(workers):
             order = Path(folder) / f"tasks-{i}.json"
             order.write_text(
-                json.dumps({"templates": {k: str(v) for k, v in templates.items()}, "folder": str(folder),
-                            "tasks": tasks[i::workers]}, ensure_ascii=False),
+                json.dumps(
+                    {
+                        "templates": {k: str(v) for k, v in templates.items()},
+                        "folder": str(folder),
+                        "tasks": tasks[i::workers],
+                    },
+                    ensure_ascii=False,
+                ),
                 encoding="utf-8",
             )
             answer, log_path = Path(folder) / f"results-{i}.json", Path(folder) / f"worker-{i}.log"
             with open(log_path, "wb") as log:
                 process = subprocess.Popen(
-                    [sys.executable, __file__, str(order), str(answer)], cwd=ROOT, env=env,
-                    stdout=log, stderr=subprocess.STDOUT,
+                    [sys.executable, __file__, str(order), str(answer)],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                     preexec_fn=_worker_start if sys.platform.startswith("linux") else None,
                 )
             self.running.append((process, answer, log_path))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import duckdb
+import golden_queries
 import pytest
 
-import golden_queries
 from puhui import access, audit, queries, store
 
 USERS = """
@@ -123,7 +123,9 @@ def test_scoped_totals_are_the_scope_s_own(golden_con):
         "select count(*), sum(loan_offline) from customers where month = $m and branch = $b", {"m": month, "b": mine}
     ).fetchall()
     cursor = access.scope_cursor(golden_con, [mine])
-    scoped = cursor.execute("select count(*), sum(loan_offline) from customers where month = $m", {"m": month}).fetchall()
+    scoped = cursor.execute(
+        "select count(*), sum(loan_offline) from customers where month = $m", {"m": month}
+    ).fetchall()
     assert scoped == whole and whole[0][0] > 0
     # The scope is not a widget: a plain cursor of the same connection still sees every sub-branch.
     assert len(store.branches(golden_con.cursor())) > 1

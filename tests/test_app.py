@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from conftest import ROOT, copy_db, customers_xlsx, next_month
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, copy_db, customers_xlsx, next_month
 from puhui import store, ui
 
 UPLOAD = "pages/upload.py"
@@ -196,7 +196,10 @@ def test_empty_database_points_to_the_upload_page(tmp_path, monkeypatch):
     db = tmp_path / "empty.duckdb"
     store.connect(db).close()
     monkeypatch.setenv("PUHUI_DB", str(db))
-    at = AppTest.from_string('from puhui import ui\nctx = ui.setup("测试", "🧪")\nimport streamlit as st\nst.text("after")', default_timeout=60).run()
+    at = AppTest.from_string(
+        'from puhui import ui\nctx = ui.setup("测试", "🧪")\nimport streamlit as st\nst.text("after")',
+        default_timeout=60,
+    ).run()
     assert not at.exception
     assert any("还没有管户明细数据" in i.value for i in at.info)
     assert not at.text  # the page stopped after the notice
@@ -332,7 +335,7 @@ def test_upload_page_analyses_stores_and_undoes(upload_app, demo_facts):
 
 def test_upload_page_refuses_a_file_without_required_columns(upload_app):
     at = upload_app
-    at.file_uploader[0].set_value(("杂项_2026-10.csv", "名称,数量\n甲,1\n".encode("utf-8"), "text/csv")).run()
+    at.file_uploader[0].set_value(("杂项_2026-10.csv", "名称,数量\n甲,1\n".encode(), "text/csv")).run()
     assert not at.exception
     assert any("不能导入" in e.value for e in at.error)
     assert at.button(key="upload_commit").disabled
@@ -363,7 +366,6 @@ def test_month_picker_overrides_the_file_name(upload_app, demo_facts):
     labelled(at.selectbox, "“管户明细\\.xlsx”的数据月份").select(target).run()  # the picker of that file
     assert {m.label: m.value for m in at.metric}["数据月份"] == target
     assert not at.button(key="upload_commit").disabled
-
 
 
 def test_upload_then_clear_demo_keeps_uploaded_data(upload_app, demo_facts):

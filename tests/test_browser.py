@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
+from conftest import ROOT, customers_xlsx, next_month, screenshot, text_when, wait_for_app
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import text_when, ROOT, customers_xlsx, next_month, screenshot, wait_for_app
 from puhui import fmt, ui
 
 pytestmark = pytest.mark.browser
@@ -57,9 +57,11 @@ def shows_count(value_text: str, n: int) -> bool:
 def metric_value(page, label: str, timeout: float = 30_000) -> str:
     """The value text of the st.metric whose label is exactly ``label`` (waits for it to appear)."""
     exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
-    metric = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=exact)
-    ).first
+    metric = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=exact))
+        .first
+    )
     try:
         metric.wait_for(timeout=timeout)
     except PlaywrightTimeout:

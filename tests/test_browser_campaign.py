@@ -76,7 +76,16 @@ def test_campaign_timeline_progress_and_summary_download(app_url, browser_page, 
     saved = tmp_path / "summary.xlsx"
     download.save_as(saved)
     book = openpyxl.load_workbook(saved)
-    assert book.sheetnames == ["说明", "阶段进度", "支行排名", "客户经理排名", "活动明细", "活动按类型", "活动按月份", "活动计划执行"]
+    assert book.sheetnames == [
+        "说明",
+        "阶段进度",
+        "支行排名",
+        "客户经理排名",
+        "活动明细",
+        "活动按类型",
+        "活动按月份",
+        "活动计划执行",
+    ]
     progress_rows = list(book["阶段进度"].iter_rows(min_row=3, values_only=True))
     assert len(progress_rows) == len(cal.phases) * len(campaign.MEASURES)
     branches = [r[1] for r in book["支行排名"].iter_rows(min_row=3, values_only=True)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import text_when, SCREENS, screenshot, wait_for_app
+from conftest import SCREENS, screenshot, text_when, wait_for_app
 
 pytestmark = pytest.mark.browser
 

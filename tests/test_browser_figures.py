@@ -12,8 +12,8 @@ import time
 
 import duckdb
 import pytest
-
 from conftest import OUTPUT, StreamlitServer, copy_db, screenshot, text_when, wait_for_app
+
 from puhui import ui
 
 pytestmark = pytest.mark.browser

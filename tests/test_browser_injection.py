@@ -64,8 +64,10 @@ def hostile_server(demo_template, tmp_path_factory, beacon):
         con.execute(f'update "{table}" set branch = $new where branch = $old', {"new": names["branch"], "old": victim})
     con.execute("update managers set manager_name = $n", {"n": names["manager"]})
     con.execute("update grids set grid_name = $n", {"n": names["grid"]})
-    con.execute("update customers set customer_name = $n where customer_id in (select customer_id from customers limit 50)",
-                {"n": names["customer"]})
+    con.execute(
+        "update customers set customer_name = $n where customer_id in (select customer_id from customers limit 50)",
+        {"n": names["customer"]},
+    )
     con.execute("checkpoint")
     con.close()
     server = StreamlitServer(db, "injection").start()

@@ -15,7 +15,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_db, free_port, wait_for_app
@@ -27,7 +26,9 @@ oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
 
 def _put_user(issuer: str, sub: str, claims: dict) -> None:
     request = urllib.request.Request(
-        f"{issuer}/users/{urllib.parse.quote(sub)}", data=json.dumps(claims).encode(), method="PUT",
+        f"{issuer}/users/{urllib.parse.quote(sub)}",
+        data=json.dumps(claims).encode(),
+        method="PUT",
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
@@ -72,10 +73,28 @@ def login_server(demo_template, demo_facts, tmp_path_factory):
         env.pop("PUHUI_TRAINING_MODE", None)
         log = open(folder / "server.log", "wb")
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--secrets.files", str(secrets),
-             "--", "--db", str(db)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--secrets.files",
+                str(secrets),
+                "--",
+                "--db",
+                str(db),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 60
@@ -107,8 +126,12 @@ def _log_in(context, url: str, sub: str):
     page.frames_received = []
 
     def watch(socket):
-        socket.on("framereceived", lambda payload: page.frames_received.append(
-            payload if isinstance(payload, bytes) else str(payload).encode()))
+        socket.on(
+            "framereceived",
+            lambda payload: page.frames_received.append(
+                payload if isinstance(payload, bytes) else str(payload).encode()
+            ),
+        )
 
     page.on("websocket", watch)
     page.goto(url)
@@ -141,7 +164,9 @@ def test_a_branch_head_sees_nothing_of_another_sub_branch(browser, login_server)
         page.goto(f"{url}/upload")
         wait_for_app(page)
         assert "无权使用此页面" in page.inner_text("body")
-        assert not any(theirs.encode() in frame for frame in page.frames_received), "另一支行的名称出现在服务器发来的数据中"
+        assert not any(theirs.encode() in frame for frame in page.frames_received), (
+            "另一支行的名称出现在服务器发来的数据中"
+        )
         assert any(mine.encode() in frame for frame in page.frames_received)
     finally:
         context.close()
@@ -152,11 +177,13 @@ def test_two_heads_at_once_each_see_their_own(browser, login_server):
     first, second = _context(browser), _context(browser)
     try:
         one, two = _log_in(first, url, "head"), _log_in(second, url, "head2")
-        for page, own, other in ((one, mine, theirs), (two, theirs, mine), (one, mine, theirs)):
-            page.goto(f"{url}/mix")
-            wait_for_app(page)
-            text = page.inner_text("body")
-            assert own in text and other not in text
+        # Alternating, so that each page's cached results were computed for the other person first.
+        for path in ("/mix", "/campaign", "/deposits", ""):
+            for page, own, other in ((one, mine, theirs), (two, theirs, mine), (one, mine, theirs)):
+                page.goto(f"{url}{path}")
+                wait_for_app(page)
+                text = page.inner_text("body")
+                assert own in text and other not in text, path
         assert not any(theirs.encode() in f for f in one.frames_received)
         assert not any(mine.encode() in f for f in two.frames_received)
     finally:

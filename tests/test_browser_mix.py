@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import text_when, SCREENS, screenshot, wait_for_app
+from conftest import SCREENS, screenshot, text_when, wait_for_app
 
 from puhui import fmt, periods, queries
 from puhui import mix as mx
@@ -22,7 +22,9 @@ def demo_mix(demo_template, demo_facts):
         line = mx.page_rows(queries.run(con, "manager_mix", {"month": demo_facts["latest"], **mx.mix_params()}))
         # Each manager's customer ids in the order the page lists them.
         customers = {
-            mid: list(queries.run(con, "manager_customers", {"month": demo_facts["latest"], "manager_id": mid})["customer_id"])
+            mid: list(
+                queries.run(con, "manager_customers", {"month": demo_facts["latest"], "manager_id": mid})["customer_id"]
+            )
             for mid in line["manager_id"]
         }
     finally:
@@ -135,7 +137,9 @@ def test_overview_shows_totals_progress_and_ranking(app_url, browser_page, demo_
     assert f"第 {elapsed} 天" in body and "序时进度" in body
     assert "四个5" in body and "三个1" in body
     page.locator(".st-key-overview_rank_chart .js-plotly-plot").wait_for()
-    ranked = page.locator(".st-key-overview_rank_chart .js-plotly-plot").first.evaluate("gd => Array.from(gd.data[0].y)")
+    ranked = page.locator(".st-key-overview_rank_chart .js-plotly-plot").first.evaluate(
+        "gd => Array.from(gd.data[0].y)"
+    )
     assert sorted(ranked) == sorted(demo_facts["branches"])
     screenshot(page, "overview")
     pick(page, "overview_rank_metric", "逾期率")

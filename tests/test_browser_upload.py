@@ -11,9 +11,9 @@ import io
 
 import openpyxl
 import pytest
-
 from conftest import next_month, screenshot, wait_for_app
 from test_browser import exceptions, metric_value, open_page, shows_count
+
 from puhui import ui
 
 pytestmark = pytest.mark.browser
@@ -21,7 +21,9 @@ pytestmark = pytest.mark.browser
 DROPZONE = '[data-testid="stFileUploaderDropzoneInput"]'
 
 
-def customers_book(month: str, branch: str, manager: str, ids: list[str], wan: float, title: str | None = None) -> bytes:
+def customers_book(
+    month: str, branch: str, manager: str, ids: list[str], wan: float, title: str | None = None
+) -> bytes:
     """A 管户明细 workbook with a title line naming the month, rows in 万元."""
     book = openpyxl.Workbook()
     sheet = book.active
@@ -127,8 +129,16 @@ def test_a_downloaded_template_filled_in_uploads_back_cleanly(browser_page, star
     sheet = book["管户明细"]
     headers = [c.value for c in sheet[1]]
     for i in range(6):
-        row = {"数据月份": month, "客户号*": f"T{i:03d}", "客户名称*": f"模板客户{i}", "客户经理编号*": manager,
-               "所属支行*": branch, "管户类型": "线上授信", "线上贷款余额(元)": 100000 + i, "结算存款(元)": 2500.5}
+        row = {
+            "数据月份": month,
+            "客户号*": f"T{i:03d}",
+            "客户名称*": f"模板客户{i}",
+            "客户经理编号*": manager,
+            "所属支行*": branch,
+            "管户类型": "线上授信",
+            "线上贷款余额(元)": 100000 + i,
+            "结算存款(元)": 2500.5,
+        }
         sheet.append([row.get(h) for h in headers])
     filled = tmp_path / "管户明细_填好.xlsx"
     book.save(filled)

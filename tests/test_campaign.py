@@ -53,7 +53,11 @@ def _populate(con) -> None:
            ('2026-06', '2026-06-05', '“园区行”总结会议', '城关支行', 'm1', 99, 9, 9, 9000000.00, 0)"""
     )
     snapshots = {
-        "2025-12": [("c1", "m1", "城关支行", "线下授信"), ("c2", "m1", "城关支行", "非授信"), ("c3", "m3", "城南支行", "线上授信")],
+        "2025-12": [
+            ("c1", "m1", "城关支行", "线下授信"),
+            ("c2", "m1", "城关支行", "非授信"),
+            ("c3", "m3", "城南支行", "线上授信"),
+        ],
         "2026-03": [
             ("c1", "m1", "城关支行", "线下授信"),
             ("c2", "m1", "城关支行", "非授信"),
@@ -147,8 +151,14 @@ def test_progress_query_params_are_bound_not_pasted():
     assert kinds["month"] == queries.SCOPE and kinds["branch"] == queries.OPTIONAL
     # The calendar and the default targets are the settings', filled by the registry.
     assert query.settings_driven == {
-        "phase_names", "phase_starts", "phase_ends", "phase_weights",
-        "default_offline", "default_online", "default_non_credit", "default_total",
+        "phase_names",
+        "phase_starts",
+        "phase_ends",
+        "phase_weights",
+        "default_offline",
+        "default_online",
+        "default_non_credit",
+        "default_total",
     }
     assert "4:3:3:2" not in query.sql and "开门红" not in query.sql
 
@@ -307,7 +317,10 @@ def test_ranking_count_increase_matches_progress(con, cal):
     assert dict(zip(managers["manager_id"], managers["线上授信户数"])) == {"m1": 0, "m2": 1, "m3": 0}
     # the manager-less activity's loans count for its sub-branch only
     branches = campaign.ranking(results, ("新开基本户数", "新增贷款"), "branch")
-    assert dict(zip(branches["branch"], branches["新增贷款"])) == {"城关支行": Decimal("300000.00"), "城南支行": Decimal("1000000.00")}
+    assert dict(zip(branches["branch"], branches["新增贷款"])) == {
+        "城关支行": Decimal("300000.00"),
+        "城南支行": Decimal("1000000.00"),
+    }
     progress_frame = campaign.progress(con, MONTH, None, cal)
     for measure in campaign.MEASURES:
         total = results.loc[results["measure"] == measure, "value"].sum()
@@ -421,7 +434,16 @@ def test_summary_workbook_in_training_mode_for_one_branch(con, cal):
 def test_summary_workbook_reads_back(con, cal):
     data = campaign_summary.summary_xlsx(con, MONTH, None, cal.phases[0], cal)
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["说明", "阶段进度", "支行排名", "客户经理排名", "活动明细", "活动按类型", "活动按月份", "活动计划执行"]
+    assert book.sheetnames == [
+        "说明",
+        "阶段进度",
+        "支行排名",
+        "客户经理排名",
+        "活动明细",
+        "活动按类型",
+        "活动按月份",
+        "活动计划执行",
+    ]
     assert book["阶段进度"]["A1"].value.startswith("一阶段 开门红 各阶段目标与完成（数据月份：2026-05")
     progress_rows = list(book["阶段进度"].iter_rows(min_row=2, values_only=True))
     header = progress_rows[0]
@@ -499,7 +521,9 @@ def test_page_runs_on_the_demo_bank(apptest_env, demo_facts, demo_template):
     amounts = _dataframe(at, "measure", "新增存款", also="cumulative_target")
     assert list(amounts["measure"]) == ["新增存款", "新增贷款"]
     # ui.table shows amounts in 万元
-    assert amounts.loc[0, "actual"] == pytest.approx(float(_row(expected, phase.number, "新增存款")["actual"]) / 10_000, abs=0.005)
+    assert amounts.loc[0, "actual"] == pytest.approx(
+        float(_row(expected, phase.number, "新增存款")["actual"]) / 10_000, abs=0.005
+    )
     assert len(_dataframe(at, "activity_name")) == len(acts)
     assert any(b.label.startswith(f"下载{phase.name}阶段总结") for b in at.get("download_button"))
 

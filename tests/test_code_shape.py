@@ -44,5 +44,13 @@ def test_demo_is_a_package_with_the_old_public_names():
     from puhui import demo
 
     assert Path(demo.__file__).name == "__init__.py"
-    for name in ("build", "default_end_month", "is_demo", "DEMO_FILE_NAME", "MONTHLY_PLAN", "SALON_PREFIX", "LINE_NAME"):
+    for name in (
+        "build",
+        "default_end_month",
+        "is_demo",
+        "DEMO_FILE_NAME",
+        "MONTHLY_PLAN",
+        "SALON_PREFIX",
+        "LINE_NAME",
+    ):
         assert hasattr(demo, name), name

@@ -278,11 +278,14 @@ def test_segments_consistent_with_balances(full):
     assert _one(con, "select count(*) from customers where month = $m and settle_share < loan_share", latest) > 50
     assert _one(con, "select count(*) from customers where month = $m and overdue > 0", latest) > 5
     for days in (30, 60, 90):
-        assert _one(
-            con,
-            f"select count(*) from customers where month = $m and loan_maturity <= date '2026-10-31' + {days}",
-            latest,
-        ) > 20
+        assert (
+            _one(
+                con,
+                f"select count(*) from customers where month = $m and loan_maturity <= date '2026-10-31' + {days}",
+                latest,
+            )
+            > 20
+        )
 
 
 def test_deposits_plausible(full):
@@ -366,11 +369,14 @@ def test_visits_realistic(full):
     )
     assert mismatched == 0 and orphan == 0
     # every customer belongs to a customer manager of the month's roster, in the same sub-branch
-    assert _one(
-        con,
-        """select count(*) from customers c anti join managers m
+    assert (
+        _one(
+            con,
+            """select count(*) from customers c anti join managers m
            on m.month = c.month and m.manager_id = c.manager_id and m.branch = c.branch and m.role = '客户经理'""",
-    ) == 0
+        )
+        == 0
+    )
 
 
 def test_identity_numbers_and_phones(full):

@@ -723,7 +723,9 @@ def test_summary_queries_match_the_customer_rows(con):
     assert deposits.compliance_summary(pd.DataFrame(counts)) == {"checked": 4, "compliant": 2, "not_compliant": 2}
     assert rows(con, "deposit_settlement_summary", month="2026-10", branch=WEST) == []
     summed = rows(con, "deposit_deviation_summary", month="2026-10", **deposits.deviation_params())
-    assert [(r["manager_id"], r["customers"], r["flagged_customers"], r["dep_total"], r["dep_avg"]) for r in summed] == [
+    assert [
+        (r["manager_id"], r["customers"], r["flagged_customers"], r["dep_total"], r["dep_avg"]) for r in summed
+    ] == [
         ("M01", 2, 0, D("3315000.00"), D("3300000.00")),
         ("M02", 2, 2, D("2800000.00"), D("2890000.00")),
     ]

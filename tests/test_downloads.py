@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-
 from pathlib import Path
 
 import openpyxl
@@ -49,7 +48,10 @@ def caught(monkeypatch):
 
 
 def _books(request) -> dict[str, str]:
-    return {"demo": str(request.getfixturevalue("apptest_db")), "messy": str(request.getfixturevalue("messy_apptest_db"))}
+    return {
+        "demo": str(request.getfixturevalue("apptest_db")),
+        "messy": str(request.getfixturevalue("messy_apptest_db")),
+    }
 
 
 def _problems(file_name: str, data: bytes, month: str, scope: str) -> list[str]:
@@ -70,7 +72,11 @@ def _problems(file_name: str, data: bytes, month: str, scope: str) -> list[str]:
         for row in sheet.iter_rows(min_row=3):
             for cell in row:
                 header = headers.get(cell.column, "")
-                if isinstance(cell.value, str) and NUMBER_AS_TEXT.match(cell.value.strip()) and not IDENTIFIER_HEADER.search(header):
+                if (
+                    isinstance(cell.value, str)
+                    and NUMBER_AS_TEXT.match(cell.value.strip())
+                    and not IDENTIFIER_HEADER.search(header)
+                ):
                     found.append(f"{file_name}/{sheet.title}：“{header}”列的 {cell.value!r} 存成了文本")
                     break
     return found

@@ -57,18 +57,69 @@ GRAIN = {
 }
 
 MONEY = {
-    "dep_settlement", "dep_pure", "dep_margin", "dep_savings", "dep_total", "deposits", "loans",
-    "loan_offline", "loan_online", "credit_limit", "dep_avg", "overdue", "new_deposits", "new_loans",
-    "prev_total", "change", "deviation_amount", "target_loans", "target_deposits", "gap_loans",
-    "gap_deposits", "dep_savings_payroll", "deposit_increase",
+    "dep_settlement",
+    "dep_pure",
+    "dep_margin",
+    "dep_savings",
+    "dep_total",
+    "deposits",
+    "loans",
+    "loan_offline",
+    "loan_online",
+    "credit_limit",
+    "dep_avg",
+    "overdue",
+    "new_deposits",
+    "new_loans",
+    "prev_total",
+    "change",
+    "deviation_amount",
+    "target_loans",
+    "target_deposits",
+    "gap_loans",
+    "gap_deposits",
+    "dep_savings_payroll",
+    "deposit_increase",
 }
 COUNTS = {
-    "customers", "managers", "accounts", "checked", "compliant", "not_compliant", "payroll_customers",
-    "non_credit_customers", "not_visited", "missing_phone", "missing_onsite", "both_visited",
-    "offline_credit", "online_credit", "non_credit", "total", "flagged_customers", "in_cells", "events",
-    "list_total", "manager_total", "manager_firms", "manager_payroll", "gap_count", "phase_activities",
-    "phase_visits", "onsite_visits", "payroll", "basic_account", "bill_discount", "intl_settlement",
-    "cash_mgmt", "credit_card", "sanxiao_yika", "rank", "days_elapsed", "days_in_phase", "new_accounts",
+    "customers",
+    "managers",
+    "accounts",
+    "checked",
+    "compliant",
+    "not_compliant",
+    "payroll_customers",
+    "non_credit_customers",
+    "not_visited",
+    "missing_phone",
+    "missing_onsite",
+    "both_visited",
+    "offline_credit",
+    "online_credit",
+    "non_credit",
+    "total",
+    "flagged_customers",
+    "in_cells",
+    "events",
+    "list_total",
+    "manager_total",
+    "manager_firms",
+    "manager_payroll",
+    "gap_count",
+    "phase_activities",
+    "phase_visits",
+    "onsite_visits",
+    "payroll",
+    "basic_account",
+    "bill_discount",
+    "intl_settlement",
+    "cash_mgmt",
+    "credit_card",
+    "sanxiao_yika",
+    "rank",
+    "days_elapsed",
+    "days_in_phase",
+    "new_accounts",
 }
 SHARES_SUFFIX = ("_share", "_rate")
 SHARES = {"time_progress", "year_time_progress"}
@@ -141,9 +192,7 @@ def _params(name: str, case: str, book: dict) -> dict:
 
 def _stored(con, month: str, branch: str | None = None) -> list[dict]:
     """The stored customers of a month, straight from the table (no model, no query file)."""
-    cur = con.execute(
-        "select * from customers where month = ? and (? is null or branch = ?)", [month, branch, branch]
-    )
+    cur = con.execute("select * from customers where month = ? and (? is null or branch = ?)", [month, branch, branch])
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row)) for row in cur.fetchall()]
 
@@ -170,7 +219,10 @@ def test_query_returns_rows_with_its_invariants(book, name, case):
     given = _params(name, case, book)
     columns, rows = queries.run_rows(con, name, given)
     assert rows, f"{name} ({case}) returned no rows on the test book"
-    types = {d[0]: str(d[1]) for d in con.execute(queries.get(name).sql, queries.resolve(queries.get(name), given, con)).description}
+    types = {
+        d[0]: str(d[1])
+        for d in con.execute(queries.get(name).sql, queries.resolve(queries.get(name), given, con)).description
+    }
     records = [dict(zip(columns, row)) for row in rows]
 
     grain = GRAIN[name]
@@ -306,11 +358,14 @@ def _exact_prospect_coverage(con, given, records, book):
 def _exact_settlement_summary(con, given, records, book):
     stored = _stored(con, given["month"], given.get("branch"))
     checked = [
-        row for row in stored
+        row
+        for row in stored
         if row["loan_share"] is not None and row["settle_share"] is not None and _segment(row) != "非授信"
     ]
     compliant = sum(
-        1 for row in checked if row["settle_share"] >= (Decimal("0.5") if row["loan_share"] >= Decimal("0.5") else row["loan_share"])
+        1
+        for row in checked
+        if row["settle_share"] >= (Decimal("0.5") if row["loan_share"] >= Decimal("0.5") else row["loan_share"])
     )
     assert sum(r["checked"] for r in records) == len(checked)
     assert sum(r["compliant"] for r in records) == compliant
@@ -328,11 +383,15 @@ def _exact_visit_cadence(con, given, records, book):
     stored = _stored(con, given["month"], given.get("branch"))
     assert sum(r["non_credit_customers"] for r in records) == sum(1 for row in stored if _segment(row) == "非授信")
     for r in records:
-        assert r["both_visited"] + r["missing_phone"] + r["missing_onsite"] - r["not_visited"] == r["non_credit_customers"]
+        assert (
+            r["both_visited"] + r["missing_phone"] + r["missing_onsite"] - r["not_visited"] == r["non_credit_customers"]
+        )
 
 
 def _exact_manager_customers(con, given, records, book):
-    stored = [row for row in _stored(con, given["month"], given.get("branch")) if row["manager_id"] == given["manager_id"]]
+    stored = [
+        row for row in _stored(con, given["month"], given.get("branch")) if row["manager_id"] == given["manager_id"]
+    ]
     assert {r["customer_id"]: r["deposits"] for r in records} == {row["customer_id"]: _deposits(row) for row in stored}
 
 
@@ -368,7 +427,9 @@ def _exact_prospect_dormant(con, given, records, book):
 
 
 def _exact_campaign_activity_months(con, given, records, book):
-    stored = {r[0] for r in con.execute("select distinct month from activities where month <= ?", [given["month"]]).fetchall()}
+    stored = {
+        r[0] for r in con.execute("select distinct month from activities where month <= ?", [given["month"]]).fetchall()
+    }
     assert {r["month"] for r in records} <= stored | {given["month"]}
 
 

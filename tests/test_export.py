@@ -154,7 +154,16 @@ def test_csv_bom_guard_and_numbers(frame):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["客户名称", "存款余额(万元)", "条线合计(亿元)"]
     names = [r[0] for r in rows[1:]]
-    assert names == ["'=1+1", "'+SUM(A1)", "'-2+3", "'@cmd", "'\t=1", "'\r=1", "'=HYPERLINK(\"http://x\",\"y\")", "正常文本"]
+    assert names == [
+        "'=1+1",
+        "'+SUM(A1)",
+        "'-2+3",
+        "'@cmd",
+        "'\t=1",
+        "'\r=1",
+        '\'=HYPERLINK("http://x","y")',
+        "正常文本",
+    ]
     assert [r[1] for r in rows[1:3]] == ["123.46", "-5.00"]  # negative numbers unguarded
     assert rows[1][5] == "2026-10-31"
     assert rows[1][3] == "1" and rows[2][3] == "-2"
@@ -168,8 +177,20 @@ def test_csv_keeps_plain_negative_text_numbers():
 
 @pytest.mark.parametrize(
     ("text", "formula_like"),
-    [("=A1", True), ("+1+1", True), ("-A1", True), ("@x", True), ("\tx", True), ("\rx", True),
-     ("-12", False), ("-12.50", False), ("1e5", False), ("abc", False), ("", False), (" =1", False)],
+    [
+        ("=A1", True),
+        ("+1+1", True),
+        ("-A1", True),
+        ("@x", True),
+        ("\tx", True),
+        ("\rx", True),
+        ("-12", False),
+        ("-12.50", False),
+        ("1e5", False),
+        ("abc", False),
+        ("", False),
+        (" =1", False),
+    ],
 )
 def test_formula_like(text, formula_like):
     assert export.is_formula_like(text) is formula_like

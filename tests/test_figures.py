@@ -25,13 +25,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import messy_book as book
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, copy_db
 from streamlit.testing.v1 import AppTest
 
-import messy_book as book
-from conftest import ROOT, copy_db
 from puhui import campaign, fmt, grids, periods, plans, queries, store, ui
 from puhui import overview as ovm
 
@@ -108,13 +108,18 @@ def _kaifaqu_book(path: Path) -> duckdb.DuckDBPyConnection:
     con = store.connect(path)
     rows = {"2025-12": Decimal("425738000.00"), "2026-10": Decimal("456761900.00")}
     for month, loans in rows.items():
-        con.execute("insert into managers (month, manager_id, manager_name, branch, role) values ($m, 'K01', '钱进', '开发区支行', '客户经理')", {"m": month})
+        con.execute(
+            "insert into managers (month, manager_id, manager_name, branch, role) values ($m, 'K01', '钱进', '开发区支行', '客户经理')",
+            {"m": month},
+        )
         con.execute(
             """insert into customers (month, customer_id, customer_name, manager_id, branch, segment, loan_offline)
                values ($m, 'K-1', '开发区物流有限公司', 'K01', '开发区支行', '线下授信', $l)""",
             {"m": month, "l": loans},
         )
-    con.execute("insert into targets (year, metric, target, branch) values (2026, '贷款余额', 470600000.00, '开发区支行')")
+    con.execute(
+        "insert into targets (year, metric, target, branch) values (2026, '贷款余额', 470600000.00, '开发区支行')"
+    )
     return con
 
 
@@ -131,7 +136,9 @@ def test_progress_is_on_the_increase_basis(tmp_path):
             assert float(loans["increase_needed"]) == pytest.approx(44862000)  # 4,486.20 万 asked
             assert float(loans["completion"]) == pytest.approx(31023900 / 44862000)  # 69.2%
             assert fmt.pct(loans["completion"]) == "69.2%" and fmt.pct(loans["attainment"]) == "97.1%"
-        table = ovm.progress_table(queries.run(con, "overview", {"month": "2026-10", "branch": "开发区支行"}), line=False)
+        table = ovm.progress_table(
+            queries.run(con, "overview", {"month": "2026-10", "branch": "开发区支行"}), line=False
+        )
         loans = table[table["metric"] == "贷款余额"].iloc[0]
         assert loans["status"] == "落后序时"  # 69.2% against 304/365 = 83.3%, not "超前"
         assert loans["progress_gap_pp"] == pytest.approx(round((31023900 / 44862000 - 304 / 365) * 100, 1))
@@ -221,7 +228,11 @@ def test_both_pages_state_the_definition(messy_env):
     assert "与经营总览同一口径" in text and "（本月 − 年初）÷（年度目标 − 年初）" in text
     # The same completion, in the same words, on both pages.
     year = next(el.value for el in camp.dataframe if "year_start" in el.value.columns)
-    counts = next(el.value for el in overview.dataframe if "completion_shown" in el.value.columns and "管户数" in set(el.value["metric"]))
+    counts = next(
+        el.value
+        for el in overview.dataframe
+        if "completion_shown" in el.value.columns and "管户数" in set(el.value["metric"])
+    )
     total_c = year.set_index("measure").loc["管户数"]
     total_o = counts.set_index("metric").loc["管户数"]
     assert total_c["completion_shown"] == pytest.approx(total_o["completion_shown"])
@@ -354,8 +365,13 @@ def _app(db: Path, name: str) -> pd.DataFrame:
     try:
         statuses = store.month_status(con)
         ctx = ui.Context(
-            con=con, db_path=db, month=store.newest_complete_month(statuses), branch=None, training=False,
-            statuses=statuses, version=(-1, len(name)),
+            con=con,
+            db_path=db,
+            month=store.newest_complete_month(statuses),
+            branch=None,
+            training=False,
+            statuses=statuses,
+            version=(-1, len(name)),
         )
         return ctx.run(name, **NEEDED.get(name, {}))
     finally:
@@ -450,9 +466,26 @@ def test_campaign_progress_from_the_command_line_with_a_month(cli_and_app_dbs):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PUHUI_TRAINING_MODE", None)
     done = subprocess.run(
-        [sys.executable, "-m", "puhui", "query", "campaign_progress", "--db", str(cli_db), "--month", "2026-08",
-         "--branch", A, "--format", "csv"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "puhui",
+            "query",
+            "campaign_progress",
+            "--db",
+            str(cli_db),
+            "--month",
+            "2026-08",
+            "--branch",
+            A,
+            "--format",
+            "csv",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert "开门红" in done.stdout and "缺少参数" not in done.stderr
@@ -481,7 +514,10 @@ def test_overview_cards_units_and_year_on_year(messy):
     assert cards["管户数"].yoy_text == "同比 +26 户"  # 2025-10 is stored
     assert cards["逾期率"].mom_text is None  # 2026-09 was never uploaded: no month-on-month change
     assert cards["逾期率"].yoy_text.endswith("个百分点")
-    branch = {c.metric: c for c in ovm.overview_cards(queries.run(messy, "overview", {"month": "2026-10", "branch": B}), line=False)}
+    branch = {
+        c.metric: c
+        for c in ovm.overview_cards(queries.run(messy, "overview", {"month": "2026-10", "branch": B}), line=False)
+    }
     assert branch["贷款余额"].label == "贷款余额（万元）" and branch["贷款余额"].value_text == "1,100.00"
     assert branch["贷款余额"].ytd_text == "较年初 -1,173.00"
 
@@ -498,7 +534,17 @@ def test_deposit_cards_units_by_scope_and_year_on_year(messy_env):
 
 def test_the_deposit_tables_put_the_changes_first(messy_env):
     at = app_test("pages/deposits.py", month="2026-10")
-    branch_table = next(el for el in at.dataframe if "branch" in el.value.columns and "dep_total_mom" in el.value.columns)
-    assert list(branch_table.value.columns[:5]) == ["branch", "dep_total", "dep_total_mom", "dep_total_ytd", "dep_total_yoy"]
-    managers = next(el for el in at.dataframe if "manager_name" in el.value.columns and "dep_settlement_mom" in el.value.columns)
+    branch_table = next(
+        el for el in at.dataframe if "branch" in el.value.columns and "dep_total_mom" in el.value.columns
+    )
+    assert list(branch_table.value.columns[:5]) == [
+        "branch",
+        "dep_total",
+        "dep_total_mom",
+        "dep_total_ytd",
+        "dep_total_yoy",
+    ]
+    managers = next(
+        el for el in at.dataframe if "manager_name" in el.value.columns and "dep_settlement_mom" in el.value.columns
+    )
     assert list(managers.value.columns[:4]) == ["manager_name", "dep_total", "dep_total_mom", "dep_total_ytd"]

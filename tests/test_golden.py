@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 
+import golden_queries
 import pytest
 
-import golden_queries
 from puhui import store
 
 

@@ -517,7 +517,16 @@ def test_recent_window_and_map_notes(cells):
 
 def test_channel_list_markdown_escapes_names(cells):
     channels = pd.DataFrame(
-        [{"grid_id": "D9", "grid_name": "[税务]*局", "grid_type": "政府渠道", "manager_name": None, "customers": 3, "deposits": 12345.0}]
+        [
+            {
+                "grid_id": "D9",
+                "grid_name": "[税务]*局",
+                "grid_type": "政府渠道",
+                "manager_name": None,
+                "customers": 3,
+                "deposits": 12345.0,
+            }
+        ]
     )
     text = grids.channel_markdown(channels)
     assert "\\[税务\\]\\*局" in text and "⚠️ 未指定负责人" in text and "**3** 户" in text

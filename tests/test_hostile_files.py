@@ -22,11 +22,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import hostile
 import openpyxl
 import pytest
-
-import hostile
 from conftest import next_month, text_when, wait_for_app
+
 from puhui import cli, export, readers, sandbox, settings, store
 
 LIMIT_S = 60
@@ -87,7 +87,9 @@ def _mixed_encoding(decodable: bool = True) -> bytes:
     With ``decodable`` the UTF-8 line happens to be valid GB18030 too, so the whole file
     decodes as GB18030 and only the mixture check can see the mojibake (混合支行 → 娣峰悎鏀…).
     """
-    utf8 = ("H2,测试商贸公司,M01,混合支行,,200\n" if decodable else "H2,混合编码,M01,城关支行,非授信,200\n").encode("utf-8")
+    utf8 = ("H2,测试商贸公司,M01,混合支行,,200\n" if decodable else "H2,混合编码,M01,城关支行,非授信,200\n").encode(
+        "utf-8"
+    )
     data = (
         CSV_HEAD.encode("gbk")
         + "H1,公安县宏达商贸,M01,城关支行,非授信,100\n".encode("gbk")
@@ -105,7 +107,11 @@ def _thousand_columns() -> bytes:
 
 
 def _formula_without_value() -> bytes:
-    rows = hostile.header_row() + hostile.good_rows(2) + b'<row r="4"><c r="A4" t="inlineStr"><is><t>H9</t></is></c><c r="F4"><f>SUM(F2:F3)</f></c></row>'
+    rows = (
+        hostile.header_row()
+        + hostile.good_rows(2)
+        + b'<row r="4"><c r="A4" t="inlineStr"><is><t>H9</t></is></c><c r="F4"><f>SUM(F2:F3)</f></c></row>'
+    )
     return hostile.xlsx(hostile.sheet_xml(rows))
 
 
@@ -135,14 +141,26 @@ REFUSED = [
     ("损坏的xls_202610.xls", hostile.corrupt_ole2, ["已损坏"]),
     ("混合编码_202610.csv", _mixed_encoding, ["编码混杂", "第 3 行是 UTF-8", "第 2 行、第 4 行是 GBK"]),
     ("混合编码2_202610.csv", lambda: _mixed_encoding(False), ["编码混杂", "第 3 行是 UTF-8"]),
-    ("超长字段_202610.csv", lambda: _csv(['H1,"' + "长" * 140_000 + '",M01,城关支行,非授信,1']), ["131,072 个字符", "第 2 行"]),
-    ("引号未闭合_202610.csv", lambda: _csv(["H1,甲,M01,城关支行,非授信,1", 'H2,"乙,M01,城关支行,非授信,2']), ["引号没有闭合", "第 3 行"]),
+    (
+        "超长字段_202610.csv",
+        lambda: _csv(['H1,"' + "长" * 140_000 + '",M01,城关支行,非授信,1']),
+        ["131,072 个字符", "第 2 行"],
+    ),
+    (
+        "引号未闭合_202610.csv",
+        lambda: _csv(["H1,甲,M01,城关支行,非授信,1", 'H2,"乙,M01,城关支行,非授信,2']),
+        ["引号没有闭合", "第 3 行"],
+    ),
     (
         "引号吞行_202610.csv",
         lambda: _csv(['H1,"甲,M01,城关支行,非授信,1', "H2,乙,M01,城关支行,非授信,2", 'H3,丙",M01,城关支行,非授信,3']),
         ["引号没有闭合", "第 2 行"],
     ),
-    ("; DROP TABLE customers; --.xlsx", lambda: hostile.xlsx(hostile.sheet_xml(hostile.header_row() + hostile.good_rows())), ["无法确定数据月份"]),
+    (
+        "; DROP TABLE customers; --.xlsx",
+        lambda: hostile.xlsx(hostile.sheet_xml(hostile.header_row() + hostile.good_rows())),
+        ["无法确定数据月份"],
+    ),
 ]
 
 
@@ -159,7 +177,9 @@ def test_hostile_file_refused_in_chinese_and_nothing_changes(tmp_path, seeded, n
     for word in words:
         assert word in err, err
     assert "Traceback" not in err and "Error" not in err and "error" not in err, err
-    assert not re.search(r"[A-Za-z]+ [a-z]+ [a-z]+", err.replace(name, "")), err  # no raw English ("Cannot detect file format")
+    assert not re.search(r"[A-Za-z]+ [a-z]+ [a-z]+", err.replace(name, "")), (
+        err
+    )  # no raw English ("Cannot detect file format")
     assert content_digest(seeded) == before
     assert elapsed < LIMIT_S
     run = sandbox.runs[-1] if sandbox.runs and sandbox.runs[-1].file_name == name else None
@@ -170,14 +190,28 @@ def test_hostile_file_refused_in_chinese_and_nothing_changes(tmp_path, seeded, n
 
 # Row-level problems: refused as row errors (the good rows can be stored on request).
 ROW_ERRORS = [
-    ("模糊数字_202610.csv", ['H1,甲,M01,城关支行,非授信,"1,2,3"', "H2,乙,M01,城关支行,非授信,1_000"], ["“1,2,3”不是有效的金额", "“1_000”不是有效的金额"], 2),
+    (
+        "模糊数字_202610.csv",
+        ['H1,甲,M01,城关支行,非授信,"1,2,3"', "H2,乙,M01,城关支行,非授信,1_000"],
+        ["“1,2,3”不是有效的金额", "“1_000”不是有效的金额"],
+        2,
+    ),
     (
         "巨额_202610.csv",
-        ['H1,甲,M01,城关支行,非授信,"9,999,999,999,999,999.99"', "H2,乙,M01,城关支行,非授信,100000000000", "H3,丙,M01,城关支行,非授信,99999999999.99"],
+        [
+            'H1,甲,M01,城关支行,非授信,"9,999,999,999,999,999.99"',
+            "H2,乙,M01,城关支行,非授信,100000000000",
+            "H3,丙,M01,城关支行,非授信,99999999999.99",
+        ],
         ["超出合理范围", "第 2 行", "第 3 行"],
         2,
     ),
-    ("控制字符_202610.csv", ["H1,甲\x01公司,M01,城关支行,非授信,1", "H2,乙\x00,M01,城关支行,非授信,2", "H3,丙,M01,城关\x7f支行,非授信,3"], ["控制字符", "\\x01", "\\x00"], 3),
+    (
+        "控制字符_202610.csv",
+        ["H1,甲\x01公司,M01,城关支行,非授信,1", "H2,乙\x00,M01,城关支行,非授信,2", "H3,丙,M01,城关\x7f支行,非授信,3"],
+        ["控制字符", "\\x01", "\\x00"],
+        3,
+    ),
 ]
 
 
@@ -202,7 +236,9 @@ def test_huge_amounts_no_longer_overflow_the_pages(tmp_path, seeded):
     code, out, err = run_cli("ingest", str(path), "--db", str(seeded), "--assume-non-credit")
     assert code == 0, err
     assert "列“nan”" not in err + out
-    assert stored(seeded, "select sum(dep_settlement) from customers where branch = '大额支行'") == [(Decimal("299999999999.97"),)]
+    assert stored(seeded, "select sum(dep_settlement) from customers where branch = '大额支行'") == [
+        (Decimal("299999999999.97"),)
+    ]
     for query in ("overview", "manager_mix", "deposit_mix", "branch_ranking"):
         code, out, err = run_cli("query", query, "--db", str(seeded), "--month", "2026-10", "--format", "json")
         assert code == 0, (query, err)
@@ -239,7 +275,19 @@ def test_legitimate_number_forms_still_read(tmp_path, seeded):
 def test_odd_headers_are_stored_without_touching_sql(tmp_path, seeded):
     """Blank, quoted, keyword and case-twin headers: unused columns, reported, never in SQL."""
     rows = [
-        ["客户号", None, "客户名称", 'a"b', "select", "Amount", "amount", "客户经理编号", "所属支行", "结算存款(元)", "; drop table customers; --"],
+        [
+            "客户号",
+            None,
+            "客户名称",
+            'a"b',
+            "select",
+            "Amount",
+            "amount",
+            "客户经理编号",
+            "所属支行",
+            "结算存款(元)",
+            "; drop table customers; --",
+        ],
         ["H1", "x", "甲", "1", "2", "3", "4", "M01", "表头支行", "(123)", "5"],
         ["H2", "y", "乙", "1", "2", "3", "4", "M01", "表头支行", "--", "5"],
     ]
@@ -260,7 +308,14 @@ def test_odd_headers_are_stored_without_touching_sql(tmp_path, seeded):
 def test_duplicate_headers_refused(tmp_path, seeded):
     before = content_digest(seeded)
     path = tmp_path / "重复表头_202610.xlsx"
-    path.write_bytes(hostile.openpyxl_bytes([["客户号", "客户名称", "客户经理编号", "所属支行", "结算存款", "结算存款余额"], ["H1", "甲", "M01", "城关支行", 1, 2]]))
+    path.write_bytes(
+        hostile.openpyxl_bytes(
+            [
+                ["客户号", "客户名称", "客户经理编号", "所属支行", "结算存款", "结算存款余额"],
+                ["H1", "甲", "M01", "城关支行", 1, 2],
+            ]
+        )
+    )
     code, out, err = run_cli("ingest", str(path), "--db", str(seeded))
     assert code == 2 and "表头重复" in err and path.name in err
     assert content_digest(seeded) == before
@@ -279,7 +334,10 @@ def test_header_only_file_stores_nothing(tmp_path, seeded):
 def test_excel_1904_dates(tmp_path, seeded):
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-    rows = [["客户号", "客户名称", "客户经理编号", "所属支行", "开户日期"], ["H1", "甲", "M01", "日期支行", dt.date(2023, 3, 15)]]
+    rows = [
+        ["客户号", "客户名称", "客户经理编号", "所属支行", "开户日期"],
+        ["H1", "甲", "M01", "日期支行", dt.date(2023, 3, 15)],
+    ]
     path = tmp_path / "1904日期_202610.xlsx"
     path.write_bytes(hostile.openpyxl_bytes(rows, epoch=CALENDAR_MAC_1904, formats={"E": "yyyy-mm-dd"}))
     assert b'date1904="1"' in zipfile_part(path, "xl/workbook.xml")
@@ -300,7 +358,9 @@ def test_sql_looking_file_name_is_only_a_name(tmp_path, seeded):
     path.write_bytes(hostile.xlsx(hostile.sheet_xml(hostile.header_row() + hostile.good_rows(2, branch="注入支行"))))
     code, out, err = run_cli("ingest", str(path), "--db", str(seeded), "--month", "2026-10")
     assert code == 0, err
-    assert stored(seeded, "select file_name from ingest_log order by ingest_id desc limit 1") == [("; DROP TABLE customers; --.xlsx#管户明细",)]
+    assert stored(seeded, "select file_name from ingest_log order by ingest_id desc limit 1") == [
+        ("; DROP TABLE customers; --.xlsx#管户明细",)
+    ]
     assert stored(seeded, "select count(*) from customers where branch = '注入支行'") == [(2,)]
 
 
@@ -416,13 +476,15 @@ def test_streamlit_rerun_during_commit_rolls_back(tmp_path, seeded, monkeypatch)
 
 @pytest.mark.parametrize(
     "text",
-    ["=HYPERLINK(\"http://x\",\"点我\")", "=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "-2+3"],
+    ['=HYPERLINK("http://x","点我")', "=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "-2+3"],
 )
 def test_cli_csv_is_formula_safe(tmp_path, text):
     db = tmp_path / "f.duckdb"
     store.connect(db).close()
     path = tmp_path / "公式_202610.csv"
-    path.write_bytes(("客户经理编号,客户经理姓名,所属支行\n" + f'M1,"{text.replace(chr(34), chr(34) * 2)}",城关支行\n').encode())
+    path.write_bytes(
+        ("客户经理编号,客户经理姓名,所属支行\n" + f'M1,"{text.replace(chr(34), chr(34) * 2)}",城关支行\n').encode()
+    )
     code, out, err = run_cli("ingest", str(path), "--db", str(db))
     assert code == 0, err
     code, out, err = run_cli("query", "manager_mix", "--db", str(db), "--month", "2026-10", "--format", "csv")
@@ -488,7 +550,9 @@ def test_server_keeps_serving_while_a_hostile_upload_is_parsed(browser, start_ap
         wait_for_app(other)
         assert "管户" in other.locator('[data-testid="stMain"]').inner_text()
         other_seconds = time.monotonic() - started
-        assert uploader.get_by_text("正在识别表头").is_visible(), f"the parse ended before the other page was checked ({other_seconds:.1f} s)"
+        assert uploader.get_by_text("正在识别表头").is_visible(), (
+            f"the parse ended before the other page was checked ({other_seconds:.1f} s)"
+        )
         wait_for_app(uploader, timeout=90_000)
     finally:
         stop.set()

@@ -63,13 +63,42 @@ def messy_customers_xlsx(path: Path, rows=None, total=None) -> Path:
     ws.merge_cells("A1:J1")
     ws.append(["单位：万元", None, None, None, None, None, None, "制表日期：2026-11-02"])
     ws.append([])
-    ws.append(["客户号", "客户名称", "客户经理编号", "所属支行", "线下贷款余额", "线上贷款余额（万元）",
-               "结算存款(万元)", "纯存款（元）", "代发工资", "基本户", "开户日期"])
-    rows = rows if rows is not None else [
-        ["C001", "公安县宏达商贸有限公司", "M01", "城关支行", "1,234.56", None, "12.3456", "1,000.50", "√", "是", "2023/03/15"],
-        ["C002", "张三", "M01", "城关支行", None, "３.５", 0.5, 200, None, "Y", 45000],
-        ["C003", "李四", "M02", "城关支行", None, None, "1,000", "0", "是", "否", "2026年10月31日"],
-    ]
+    ws.append(
+        [
+            "客户号",
+            "客户名称",
+            "客户经理编号",
+            "所属支行",
+            "线下贷款余额",
+            "线上贷款余额（万元）",
+            "结算存款(万元)",
+            "纯存款（元）",
+            "代发工资",
+            "基本户",
+            "开户日期",
+        ]
+    )
+    rows = (
+        rows
+        if rows is not None
+        else [
+            [
+                "C001",
+                "公安县宏达商贸有限公司",
+                "M01",
+                "城关支行",
+                "1,234.56",
+                None,
+                "12.3456",
+                "1,000.50",
+                "√",
+                "是",
+                "2023/03/15",
+            ],
+            ["C002", "张三", "M01", "城关支行", None, "３.５", 0.5, 200, None, "Y", 45000],
+            ["C003", "李四", "M02", "城关支行", None, None, "1,000", "0", "是", "否", "2026年10月31日"],
+        ]
+    )
     for row in rows:
         ws.append(row)
     ws.append(total if total is not None else ["合计", None, None, None, "1,234.56", "3.50", "1,012.8456", "1,200.50"])
@@ -97,11 +126,47 @@ def test_messy_xlsx_exact_yuan(tmp_path, db):
     code, out, err = run_cli_process("ingest", str(path), "--db", str(db))
     assert code == 0, err
     assert "合计行 1 行" in out and "2026-10" in out
-    rows = stored(db, "select customer_id, segment, loan_offline, loan_online, dep_settlement, dep_pure, has_payroll, has_basic_account, open_date, month from customers order by 1")
+    rows = stored(
+        db,
+        "select customer_id, segment, loan_offline, loan_online, dep_settlement, dep_pure, has_payroll, has_basic_account, open_date, month from customers order by 1",
+    )
     assert rows == [
-        ("C001", "线下授信", Decimal("12345600.00"), None, Decimal("123456.00"), Decimal("1000.50"), True, True, dt.date(2023, 3, 15), "2026-10"),
-        ("C002", "线上授信", None, Decimal("35000.00"), Decimal("5000.00"), Decimal("200.00"), False, True, dt.date(2023, 3, 15), "2026-10"),
-        ("C003", "非授信", None, None, Decimal("10000000.00"), Decimal("0.00"), True, False, dt.date(2026, 10, 31), "2026-10"),
+        (
+            "C001",
+            "线下授信",
+            Decimal("12345600.00"),
+            None,
+            Decimal("123456.00"),
+            Decimal("1000.50"),
+            True,
+            True,
+            dt.date(2023, 3, 15),
+            "2026-10",
+        ),
+        (
+            "C002",
+            "线上授信",
+            None,
+            Decimal("35000.00"),
+            Decimal("5000.00"),
+            Decimal("200.00"),
+            False,
+            True,
+            dt.date(2023, 3, 15),
+            "2026-10",
+        ),
+        (
+            "C003",
+            "非授信",
+            None,
+            None,
+            Decimal("10000000.00"),
+            Decimal("0.00"),
+            True,
+            False,
+            dt.date(2026, 10, 31),
+            "2026-10",
+        ),
     ]
     assert stored(db, "select typeof(loan_offline) from customers limit 1") == [("DECIMAL(18,2)",)]
 
@@ -119,9 +184,21 @@ def test_gbk_csv_without_segment_column(tmp_path, db):
     path.write_bytes(text.encode("gbk"))
     code, out, err = run_cli("ingest", str(path), "--db", str(db))
     assert code == 0, err
-    rows = stored(db, "select customer_id, customer_name, segment, loan_offline, loan_online, dep_savings, has_credit_card, loan_maturity from customers order by 1")
+    rows = stored(
+        db,
+        "select customer_id, customer_name, segment, loan_offline, loan_online, dep_savings, has_credit_card, loan_maturity from customers order by 1",
+    )
     assert rows == [
-        ("K1", "王五", "线下授信", Decimal("10000100.00"), Decimal("0.00"), Decimal("12345.67"), True, dt.date(2026, 11, 30)),
+        (
+            "K1",
+            "王五",
+            "线下授信",
+            Decimal("10000100.00"),
+            Decimal("0.00"),
+            Decimal("12345.67"),
+            True,
+            dt.date(2026, 11, 30),
+        ),
         ("K2", "赵六", "线上授信", Decimal("0.00"), Decimal("25000.00"), Decimal("0.00"), False, dt.date(2026, 12, 1)),
         ("K3", "钱七", "非授信", None, None, None, False, None),
     ]
@@ -134,12 +211,15 @@ def test_csv_encodings_detected(tmp_path, db, encoding):
     path.write_bytes(text.encode(encoding))
     code, out, err = run_cli("ingest", str(path), "--db", str(db))
     assert code == 0, err
-    assert stored(db, "select manager_name, role from managers order by manager_id") == [("欧阳娜娜", "客户经理"), ("李强", "团队负责人")]
+    assert stored(db, "select manager_name, role from managers order by manager_id") == [
+        ("欧阳娜娜", "客户经理"),
+        ("李强", "团队负责人"),
+    ]
 
 
 def test_undecodable_csv_refused(tmp_path, db):
     path = tmp_path / "x_202610.csv"
-    path.write_bytes("客户号,客户名称\n".encode("utf-8") + b"\x81\xff\xfe\x80\n")
+    path.write_bytes("客户号,客户名称\n".encode() + b"\x81\xff\xfe\x80\n")
     code, out, err = run_cli("ingest", str(path), "--db", str(db))
     assert code != 0
     assert "编码" in err and "Traceback" not in err
@@ -176,14 +256,31 @@ def test_legacy_xls_with_serial_dates(tmp_path, db):
 def test_flags_and_full_width_brackets(tmp_path, db):
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["客户号", "客户名称", "客户经理编号", "支行", "管户类型", "票据贴现", "国际结算", "现金管理", "贷款占比（%）", "结算量占比", "保证金存款（亿元）"])
+    ws.append(
+        [
+            "客户号",
+            "客户名称",
+            "客户经理编号",
+            "支行",
+            "管户类型",
+            "票据贴现",
+            "国际结算",
+            "现金管理",
+            "贷款占比（%）",
+            "结算量占比",
+            "保证金存款（亿元）",
+        ]
+    )
     ws.append(["A", "甲", "M1", "城关支行", "线下", "√", "Y", "TRUE", "60%", 0.45, "0.01"])
     ws.append(["B", "乙", "M1", "城关支行", "非授信户", None, "N", "否", "30", "50%", "0"])
     path = tmp_path / "明细202610.xlsx"
     wb.save(path)
     code, out, err = run_cli("ingest", str(path), "--db", str(db))
     assert code == 0, err
-    assert stored(db, "select segment, has_bill_discount, has_intl_settlement, has_cash_mgmt, loan_share, settle_share, dep_margin from customers order by 1") == [
+    assert stored(
+        db,
+        "select segment, has_bill_discount, has_intl_settlement, has_cash_mgmt, loan_share, settle_share, dep_margin from customers order by 1",
+    ) == [
         ("线下授信", True, True, True, Decimal("0.600000"), Decimal("0.450000"), Decimal("1000000.00")),
         ("非授信", False, False, False, Decimal("0.300000"), Decimal("0.500000"), Decimal("0.00")),
     ]
@@ -333,8 +430,12 @@ def test_bad_amounts_refused_then_skipped(tmp_path, db):
     assert content_digest(db) == before
     code, out, err = run_cli("ingest", str(path), "--db", str(db), "--skip-bad-rows")
     assert code == 0, err
-    assert stored(db, "select customer_id, loan_offline from customers where branch = '东城支行'") == [("C102", Decimal("100000.00"))]
-    assert json.loads(stored(db, "select dropped_detail from ingest_log order by ingest_id desc limit 1")[0][0]) == {"错误行": 2}
+    assert stored(db, "select customer_id, loan_offline from customers where branch = '东城支行'") == [
+        ("C102", Decimal("100000.00"))
+    ]
+    assert json.loads(stored(db, "select dropped_detail from ingest_log order by ingest_id desc limit 1")[0][0]) == {
+        "错误行": 2
+    }
 
 
 def test_reingest_same_file_changes_nothing(tmp_path, db):
@@ -377,23 +478,32 @@ def test_roster_check_and_visits_branch(tmp_path, db):
     roster.write_text("客户经理编号,客户经理姓名,所属支行\nM01,甲,城关支行\nM02,乙,城关支行\n", encoding="utf-8")
     customers = messy_customers_xlsx(
         tmp_path / "c_202610.xlsx",
-        rows=[["C1", "甲公司", "M01", "城关支行", None, None, "1", "0", None, None, None],
-              ["C2", "乙公司", "M77", "城关支行", None, None, "2", "0", None, None, None]],
+        rows=[
+            ["C1", "甲公司", "M01", "城关支行", None, None, "1", "0", None, None, None],
+            ["C2", "乙公司", "M77", "城关支行", None, None, "2", "0", None, None, None],
+        ],
         total=[],
     )
     visits = tmp_path / "拜访记录.csv"
-    visits.write_text("拜访日期,客户经理编号,客户号,拜访方式,拜访人角色\n2026-10-08,M01,C1,上门拜访,团队长\n", encoding="utf-8")
+    visits.write_text(
+        "拜访日期,客户经理编号,客户号,拜访方式,拜访人角色\n2026-10-08,M01,C1,上门拜访,团队长\n", encoding="utf-8"
+    )
     code, out, err = run_cli("ingest", str(roster), str(customers), str(visits), "--db", str(db))
     assert code == 2 and "“M77”不在 2026-10 城关支行 的客户经理名单中" in err
     code, out, err = run_cli("ingest", str(roster), str(customers), str(visits), "--db", str(db), "--skip-bad-rows")
     assert code == 0, err
     assert stored(db, "select customer_id from customers") == [("C1",)]
-    assert stored(db, "select branch, method, visitor_role, month from visits") == [("城关支行", "上门", "团队负责人", "2026-10")]
+    assert stored(db, "select branch, method, visitor_role, month from visits") == [
+        ("城关支行", "上门", "团队负责人", "2026-10")
+    ]
 
 
 def test_targets_units_apply_to_amount_metrics_only(tmp_path, db):
     path = tmp_path / "目标.csv"
-    path.write_text("年度,指标,目标值(万元),支行\n2026,存款余额,\"50,000\",\n2026,管户数,5000,\n2026,贷款余额,1000,城关支行\n", encoding="utf-8")
+    path.write_text(
+        '年度,指标,目标值(万元),支行\n2026,存款余额,"50,000",\n2026,管户数,5000,\n2026,贷款余额,1000,城关支行\n',
+        encoding="utf-8",
+    )
     code, out, err = run_cli("ingest", str(path), "--db", str(db))
     assert code == 0, err
     assert stored(db, "select metric, target, coalesce(branch, '') from targets order by 1") == [
@@ -408,7 +518,10 @@ def test_query_cli_json(tmp_path, db):
     code, out, err = run_cli("query", "deposit_mix", "--db", str(db), "--month", "2026-10", "--format", "json")
     assert code == 0, err
     rows = json.loads(out)
-    assert [(r["manager_id"], r["dep_settlement"], r["dep_total"]) for r in rows] == [("M01", 128456, 129656.5), ("M02", 10000000, 10000000)]
+    assert [(r["manager_id"], r["dep_settlement"], r["dep_total"]) for r in rows] == [
+        ("M01", 128456, 129656.5),
+        ("M02", 10000000, 10000000),
+    ]
     code, out, err = run_cli("query", "no_such_query", "--db", str(db))
     assert code != 0 and "没有名为" in err
 
@@ -493,7 +606,7 @@ def test_two_row_merged_header(tmp_path, db):
 )
 def test_money_is_exact_half_up(tmp_path, db, header, cell, expected):
     path = tmp_path / "m_202610.csv"
-    path.write_text(f"客户号,客户名称,客户经理编号,所属支行,{header}\nC1,甲,M1,城关支行,\"{cell}\"\n", encoding="utf-8")
+    path.write_text(f'客户号,客户名称,客户经理编号,所属支行,{header}\nC1,甲,M1,城关支行,"{cell}"\n', encoding="utf-8")
     code, out, err = run_cli("ingest", str(path), "--db", str(db), "--assume-non-credit")
     assert code == 0, err
     assert stored(db, "select dep_settlement from customers") == [(Decimal(expected),)]

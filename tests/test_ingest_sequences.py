@@ -172,7 +172,9 @@ def test_random_ingest_undo_sequences_match_the_model(tmp_path, seed):
         if active and rng.random() < 0.4:
             batch_id = rng.choice(active)
             kinds["undo_not_top"] += any(
-                stack[-1][0] != batch_id and any(b == batch_id for b, _ in stack) for stack in model.stacks.values() if stack
+                stack[-1][0] != batch_id and any(b == batch_id for b, _ in stack)
+                for stack in model.stacks.values()
+                if stack
             )
             store.undo(con, batch_id)
             model.undo(batch_id)

@@ -25,8 +25,8 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-from puhui import periods, queries, store
 from puhui import mix as mx
+from puhui import periods, queries, store
 
 A, B = "城关支行", "开发区支行"
 
@@ -190,9 +190,22 @@ ORIGINAL_COLUMNS = ["manager_id", "manager_name", "branch", "offline_credit", "o
 def test_keeps_original_columns_first(con):
     columns, _ = queries.run_rows(con, "manager_mix", {"month": "2026-02"})
     assert columns[: len(ORIGINAL_COLUMNS)] == ORIGINAL_COLUMNS
-    for name in ("target_offline", "target_online", "target_non_credit", "target_total", "gap_offline",
-                 "gap_online", "gap_non_credit", "gap_total", "loans", "deposits", "overdue",
-                 "unbalanced", "bottom_group", "overloaded"):
+    for name in (
+        "target_offline",
+        "target_online",
+        "target_non_credit",
+        "target_total",
+        "gap_offline",
+        "gap_online",
+        "gap_non_credit",
+        "gap_total",
+        "loans",
+        "deposits",
+        "overdue",
+        "unbalanced",
+        "bottom_group",
+        "overloaded",
+    ):
         assert name in columns
 
 
@@ -217,7 +230,9 @@ def test_counts(con):
 
 def test_targets_and_gaps(con):
     mix = mix_rows(con, month="2026-02")
-    targets = {m: (r["target_offline"], r["target_online"], r["target_non_credit"], r["target_total"]) for m, r in mix.items()}
+    targets = {
+        m: (r["target_offline"], r["target_online"], r["target_non_credit"], r["target_total"]) for m, r in mix.items()
+    }
     assert targets["M01"] == (25, 30, 50, 100)
     assert targets["M07"] == (10, 10, 10, 40)  # uploaded per-manager targets
     assert targets["M06"] == (None, None, None, None)  # a team lead gets no default
@@ -277,8 +292,10 @@ def test_flags(con):
 )
 def test_unbalanced_rule(tmp_path, counts, targets, expected):
     con = store.connect(tmp_path / "rule.duckdb")
-    con.execute("insert into managers (month, manager_id, manager_name, branch, role) values ('2026-02', 'X', '甲', 'A', $r)",
-                {"r": "客户经理" if targets[0] is not None else "分管行长"})
+    con.execute(
+        "insert into managers (month, manager_id, manager_name, branch, role) values ('2026-02', 'X', '甲', 'A', $r)",
+        {"r": "客户经理" if targets[0] is not None else "分管行长"},
+    )
     for segment, n in zip(("线下授信", "线上授信", "非授信"), counts):
         con.execute(
             """insert into customers (month, customer_id, customer_name, manager_id, branch, segment)
@@ -292,7 +309,10 @@ def test_unbalanced_rule(tmp_path, counts, targets, expected):
 
 def test_month_on_month_follows_the_manager(con):
     mix = mix_rows(con, month="2026-02")
-    moms = {m: (r["offline_credit_mom"], r["online_credit_mom"], r["non_credit_mom"], r["total_mom"]) for m, r in mix.items()}
+    moms = {
+        m: (r["offline_credit_mom"], r["online_credit_mom"], r["non_credit_mom"], r["total_mom"])
+        for m, r in mix.items()
+    }
     # M04 sat in 城关支行 in January (4/5/3) and in 开发区支行 now (5/5/5).
     assert moms["M04"] == (1, 0, 2, 3)
     assert moms["M01"] == (2, 0, 5, 7)
@@ -309,7 +329,12 @@ def test_month_on_month_follows_the_manager(con):
 
 def test_year_without_uploaded_targets(con):
     (m01,) = rows(con, "manager_mix", month="2025-12")
-    assert (m01["target_offline"], m01["target_online"], m01["target_non_credit"], m01["target_total"]) == (25, 30, 50, 100)
+    assert (m01["target_offline"], m01["target_online"], m01["target_non_credit"], m01["target_total"]) == (
+        25,
+        30,
+        50,
+        100,
+    )
     assert m01["target_loans"] == D("100000000.00")
     assert m01["total_mom"] is None  # 2025-11 is not stored
 
@@ -319,16 +344,23 @@ def test_fallbacks_equal_settings():
     sql = queries.get("manager_mix").sql
     params = mx.mix_params()
     assert params == {
-        "default_offline": 25, "default_online": 30, "default_non_credit": 50, "default_total": 100,
-        "default_loans": 100_000_000, "default_deposits": 100_000_000,
-        "overloaded_accounts": 300, "bottom_group_share": 0.25,
+        "default_offline": 25,
+        "default_online": 30,
+        "default_non_credit": 50,
+        "default_total": 100,
+        "default_loans": 100_000_000,
+        "default_deposits": 100_000_000,
+        "overloaded_accounts": 300,
+        "bottom_group_share": 0.25,
     }
     for name, value in params.items():
         assert f"coalesce(${name}, {value})" in sql
     for name in ("manager_mix", "overview", "branch_ranking"):
         query = queries.get(name)
         assert queries.resolve(query, {"month": "2026-02"}) == {
-            **{p: None for p in query.params}, "month": "2026-02", **{k: v for k, v in params.items() if k in query.params}
+            **{p: None for p in query.params},
+            "month": "2026-02",
+            **{k: v for k, v in params.items() if k in query.params},
         }
 
 
@@ -393,7 +425,9 @@ def test_query_invariants(con, name, params, key):
         assert (frame["offline_credit"] + frame["online_credit"] + frame["non_credit"] == frame["total"]).all()
     if name == "manager_mix":
         scope = "where month = $m and ($b is null or branch = $b)"
-        stored = con.execute(f"select count(*) from customers {scope}", {"m": params["month"], "b": params.get("branch")}).fetchall()[0][0]
+        stored = con.execute(
+            f"select count(*) from customers {scope}", {"m": params["month"], "b": params.get("branch")}
+        ).fetchall()[0][0]
         assert frame["total"].sum() == stored
         for seg, _label, target, gap, _mom, _c in mx.SEGMENT_COLUMNS:
             has = frame[target].notna()
@@ -430,7 +464,16 @@ def frame(con, month="2026-02", **params):
 
 def test_sorting(con):
     mix = frame(con)
-    assert list(mx.sort_mix(mix, "管户总数（从多到少）")["manager_id"]) == ["M05", "M02", "M01", "M07", "M04", "M08", "M06", "M03"]
+    assert list(mx.sort_mix(mix, "管户总数（从多到少）")["manager_id"]) == [
+        "M05",
+        "M02",
+        "M01",
+        "M07",
+        "M04",
+        "M08",
+        "M06",
+        "M03",
+    ]
     by_gap = mx.sort_mix(mix, "总缺口（从大到小）")
     # gap sums: M03 105, M04 90 and M08 90 (tie: by id), M01 20, M07 6, M05 5, M02 0, M06 none (last)
     assert list(by_gap["manager_id"]) == ["M03", "M04", "M08", "M01", "M07", "M05", "M02", "M06"]
@@ -440,7 +483,13 @@ def test_sorting(con):
 
 
 def test_labels_are_unique():
-    mix = pd.DataFrame({"manager_id": ["1", "2", "3", "3"], "manager_name": ["张三", "张三", None, None], "branch": ["A", "B", "A", "B"]})
+    mix = pd.DataFrame(
+        {
+            "manager_id": ["1", "2", "3", "3"],
+            "manager_name": ["张三", "张三", None, None],
+            "branch": ["A", "B", "A", "B"],
+        }
+    )
     assert list(mx.manager_labels(mix)) == ["张三（1）", "张三（2）", "3·A", "3·B"]
 
 
@@ -491,7 +540,16 @@ def test_mix_figure(con):
     mix = frame(con)
     fig = mx.mix_figure(mix, "管户总数（从少到多）")
     names = [t.name for t in fig.data]
-    assert names == ["线下授信", "线下授信目标", "线上授信", "线上授信目标", "非授信", "非授信目标", "管户总数", "管户总数目标"]
+    assert names == [
+        "线下授信",
+        "线下授信目标",
+        "线上授信",
+        "线上授信目标",
+        "非授信",
+        "非授信目标",
+        "管户总数",
+        "管户总数目标",
+    ]
     bars = fig.data[0]
     assert list(bars.y)[:2] == ["王三", "孙六"]
     assert list(fig.layout.yaxis.categoryarray)[0] == "王三" and list(fig.layout.yaxis.range) == [7.5, -0.5]

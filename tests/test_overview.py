@@ -50,7 +50,17 @@ ROW = ("actual", "target", "mom_change", "ytd_change")
 
 def test_line_scorecard(con):
     ov = overview(con, month="2026-02")
-    assert list(ov) == ["管户数", "线下授信户数", "线上授信户数", "非授信户数", "贷款余额", "存款余额", "逾期金额", "逾期率", "客户经理人数"]
+    assert list(ov) == [
+        "管户数",
+        "线下授信户数",
+        "线上授信户数",
+        "非授信户数",
+        "贷款余额",
+        "存款余额",
+        "逾期金额",
+        "逾期率",
+        "客户经理人数",
+    ]
     # 管户数: 城关支行's uploaded 350 + 开发区支行's managers 100 + 100 + 40 (M07) + 100 (M08), the team lead none.
     assert figures(ov["管户数"], *ROW) == (555, 690, 55, 485)
     assert figures(ov["线下授信户数"], *ROW) == (90, 160, 13, 70)
@@ -63,10 +73,20 @@ def test_line_scorecard(con):
     assert ov["逾期率"]["actual"] == D("0.002453") and ov["逾期率"]["target"] is None
     assert figures(ov["客户经理人数"], *ROW) == (7, None, 1, 6)
     units = {m: r["unit"] for m, r in ov.items()}
-    assert units["管户数"] == "户" and units["贷款余额"] == "元" and units["逾期率"] == "比率" and units["客户经理人数"] == "人"
+    assert (
+        units["管户数"] == "户"
+        and units["贷款余额"] == "元"
+        and units["逾期率"] == "比率"
+        and units["客户经理人数"] == "人"
+    )
     assert ov["管户数"]["time_progress"] == pytest.approx(FEB_TP)
     # Completion on the increase basis: (555 − 70 at December) ÷ (690 − 70); the balance basis beside it.
-    assert figures(ov["管户数"], "year_start", "increase", "increase_needed", "baseline_month") == (70, 485, 620, "2025-12")
+    assert figures(ov["管户数"], "year_start", "increase", "increase_needed", "baseline_month") == (
+        70,
+        485,
+        620,
+        "2025-12",
+    )
     assert ov["管户数"]["completion"] == pytest.approx(485 / 620)
     assert ov["管户数"]["attainment"] == pytest.approx(555 / 690)
     assert ov["管户数"]["progress_gap"] == pytest.approx(485 / 620 - FEB_TP)
@@ -101,7 +121,10 @@ def test_only_sub_branch_targets(con):
     con.execute("begin transaction")
     try:
         for branch, target in ((A, 300), (B, 200)):
-            con.execute("insert into targets (year, metric, target, branch) values (2027, '管户数', $t, $b)", {"t": target, "b": branch})
+            con.execute(
+                "insert into targets (year, metric, target, branch) values (2027, '管户数', $t, $b)",
+                {"t": target, "b": branch},
+            )
         # No sub-branch has data in 2027-03: nothing to compare a target with (like for like).
         ov = overview(con, month="2027-03")
         assert ov["管户数"]["actual"] is None and ov["管户数"]["target"] is None
@@ -113,7 +136,14 @@ def test_only_sub_branch_targets(con):
 
 @pytest.mark.parametrize(
     "month, expected",
-    [("2026-10", 304 / 365), ("2026-02", 59 / 365), ("2028-02", 60 / 366), ("2100-02", 59 / 365), ("2028-12", 1.0), ("2026-01", 31 / 365)],
+    [
+        ("2026-10", 304 / 365),
+        ("2026-02", 59 / 365),
+        ("2028-02", 60 / 366),
+        ("2100-02", 59 / 365),
+        ("2028-12", 1.0),
+        ("2026-01", 31 / 365),
+    ],
 )
 def test_time_progress_in_sql_and_python(con, month, expected):
     assert overview(con, month=month)["管户数"]["time_progress"] == pytest.approx(expected)
@@ -156,9 +186,9 @@ def test_overview_and_ranking_invariants(con, month):
         for metric, record in scoped.items():
             assert figures(record, *ROW) == figures(rk[(branch, metric)], *ROW)
     ranks = {}
-    for (branch, metric), record in rk.items():
+    for (_branch, metric), record in rk.items():
         ranks.setdefault(metric, []).append(record["rank"])
-    for metric, values in ranks.items():
+    for values in ranks.values():
         assert min(values) == 1
 
 

@@ -111,19 +111,45 @@ def rows():
             loan_maturity="2027-01-29",
         ),
         # Offline credit with no balance left: not maturing.
-        customer("C14", "公安县长江建材有限公司", "M1", "城关支行", "线下授信", "小微企业",
-                 loan_offline=0, loan_maturity="2026-11-10", **ALL_PRODUCTS),
+        customer(
+            "C14",
+            "公安县长江建材有限公司",
+            "M1",
+            "城关支行",
+            "线下授信",
+            "小微企业",
+            loan_offline=0,
+            loan_maturity="2026-11-10",
+            **ALL_PRODUCTS,
+        ),
         # M2: maturing in 91 days (outside), maturing on the month end (outside).
-        customer("C07", "公安县华美装饰有限公司", "M2", "城关支行", "线下授信", "小微企业",
-                 loan_offline=1_000_000, loan_maturity="2027-01-30", **ALL_PRODUCTS),
-        customer("C08", "公安县顺达物流有限公司", "M2", "城关支行", "线下授信", "小微企业",
-                 loan_offline=500_000, loan_maturity="2026-10-31", **ALL_PRODUCTS),
+        customer(
+            "C07",
+            "公安县华美装饰有限公司",
+            "M2",
+            "城关支行",
+            "线下授信",
+            "小微企业",
+            loan_offline=1_000_000,
+            loan_maturity="2027-01-30",
+            **ALL_PRODUCTS,
+        ),
+        customer(
+            "C08",
+            "公安县顺达物流有限公司",
+            "M2",
+            "城关支行",
+            "线下授信",
+            "小微企业",
+            loan_offline=500_000,
+            loan_maturity="2026-10-31",
+            **ALL_PRODUCTS,
+        ),
         customer("C09", "刘六", "M2", "城关支行", "非授信", "个人"),  # dormant three months
         customer("C10", "陈七", "M2", "城关支行", "非授信", "个人"),  # active in August
         # No stored segment: non-credit by the contract's rule; deposits exactly at the threshold.
         customer("C13", "公安县金穗粮油有限公司", "M2", "城关支行", None, "小微企业", dep_settlement=500_000),
-        customer("C11", "公安县荆南农机有限公司", "M3", "埠河支行", "非授信", "小微企业",
-                 dep_settlement=800_000),
+        customer("C11", "公安县荆南农机有限公司", "M3", "埠河支行", "非授信", "小微企业", dep_settlement=800_000),
         customer("C12", "周八", "M3", "埠河支行", "非授信", "农户"),  # not stored in August
     ]
     september = [
@@ -135,8 +161,16 @@ def rows():
         customer("C09", "刘六", "M2", "城关支行", "非授信", "个人", month="2026-08"),
         customer("C10", "陈七", "M2", "城关支行", "非授信", "个人", month="2026-08", dep_savings=10),
         # August is stored for 埠河支行 too, but without C12.
-        customer("C11", "公安县荆南农机有限公司", "M3", "埠河支行", "非授信", "小微企业", month="2026-08",
-                 dep_settlement=800_000),
+        customer(
+            "C11",
+            "公安县荆南农机有限公司",
+            "M3",
+            "埠河支行",
+            "非授信",
+            "小微企业",
+            month="2026-08",
+            dep_settlement=800_000,
+        ),
     ]
     return october + september + august
 

@@ -18,7 +18,9 @@ MODEL_FILES = sorted(models.MODELS_DIR.glob("*.sql"))
 
 
 def _objects(con, temporary: bool) -> set[str]:
-    views = con.execute("select view_name from duckdb_views() where not internal and temporary = ?", [temporary]).fetchall()
+    views = con.execute(
+        "select view_name from duckdb_views() where not internal and temporary = ?", [temporary]
+    ).fetchall()
     macros = con.execute(
         "select function_name from duckdb_functions() where function_type in ('macro', 'table_macro') "
         "and not internal and schema_name = 'main' and database_name = ?",
@@ -43,7 +45,9 @@ def test_connect_creates_persistent_models_that_cursors_see(tmp_path):
     try:
         assert set(models.names()) <= _objects(con, temporary=False)
         cursor = con.cursor()  # what the app runs each script on
-        assert cursor.execute("select previous_month('2026-01'), year_start_month('2026-05')").fetchall() == [("2025-12", "2025-12")]
+        assert cursor.execute("select previous_month('2026-01'), year_start_month('2026-05')").fetchall() == [
+            ("2025-12", "2025-12")
+        ]
         assert cursor.execute("select count(*) from customer_facts").fetchall() == [(0,)]
     finally:
         con.close()
@@ -107,7 +111,9 @@ def test_a_model_file_with_two_statements_or_another_name_is_refused(tmp_path):
     (directory / "a.sql").write_text("-- x\ncreate or replace macro b(m) as m\n", encoding="utf-8")
     with pytest.raises(models.ModelError, match="同名"):
         models.load(directory)
-    (directory / "a.sql").write_text("-- x\ncreate or replace macro a(m) as m;\ncreate or replace macro c(m) as m\n", encoding="utf-8")
+    (directory / "a.sql").write_text(
+        "-- x\ncreate or replace macro a(m) as m;\ncreate or replace macro c(m) as m\n", encoding="utf-8"
+    )
     with pytest.raises(models.ModelError, match="只含一条"):
         models.load(directory)
 
@@ -125,9 +131,19 @@ def test_month_helpers_cross_the_year():
         "window_first_month('2026-02', 0), phase_first_day(null, '2026-05'), phase_first_day('2026-04-10', '2026-05')"
     ).fetchall()[0]
     assert [str(v) for v in got] == [
-        "2025-12", "2026-11", "2025-12", "2023-02", "2023-02-28", "2025-12", "2026-02", "2026-04-01", "2026-04-10",
+        "2025-12",
+        "2026-11",
+        "2025-12",
+        "2023-02",
+        "2023-02-28",
+        "2025-12",
+        "2026-02",
+        "2026-04-01",
+        "2026-04-10",
     ]
-    assert con.execute("select time_progress(null, '2026-12'), time_progress('2025-12', '2026-12')").fetchall() == [(1.0, 1.0)]
+    assert con.execute("select time_progress(null, '2026-12'), time_progress('2025-12', '2026-12')").fetchall() == [
+        (1.0, 1.0)
+    ]
     con.close()
 
 
@@ -145,7 +161,7 @@ def test_cursors_replacing_stale_models_at_once_do_not_fail(tmp_path):
                 try:
                     queries.run_rows(con.cursor(), "deposit_trend", {})
                 except Exception as problem:  # noqa: BLE001 - collected for the assertion
-                    problems.append(repr(problem))
+                    problems.append(repr(problem))  # noqa: B023 - joined before the next round
 
             threads = [threading.Thread(target=run_query) for _ in range(6)]
             for thread in threads:

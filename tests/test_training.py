@@ -416,13 +416,51 @@ def _bad_customers(path: Path, manager_id: str, branch: str, known_name: str) ->
     """A 管户明细 file with rows whose error messages quote an ID number, a mobile number and names."""
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["客户号", "客户名称", "客户经理编号", "所属支行", "管户类型", "线下贷款余额", "联系电话", "证件号码", "贷款到期日"])
+    sheet.append(
+        [
+            "客户号",
+            "客户名称",
+            "客户经理编号",
+            "所属支行",
+            "管户类型",
+            "线下贷款余额",
+            "联系电话",
+            "证件号码",
+            "贷款到期日",
+        ]
+    )
     # An ID number where the maturity date belongs.
-    sheet.append(["T001", "欧阳娜娜", manager_id, branch, "线下授信", 10, "13812345678", "421022199603055157", "421022199001011234"])
+    sheet.append(
+        [
+            "T001",
+            "欧阳娜娜",
+            manager_id,
+            branch,
+            "线下授信",
+            10,
+            "13812345678",
+            "421022199603055157",
+            "421022199001011234",
+        ]
+    )
     # A customer's name (of this batch) where the 管户类型 belongs.
-    sheet.append(["T002", "公安县宏达商贸有限公司", manager_id, branch, "欧阳娜娜", 5, "13912345678", "91421022MA4E6CN5X0", "2027-01-31"])
+    sheet.append(
+        [
+            "T002",
+            "公安县宏达商贸有限公司",
+            manager_id,
+            branch,
+            "欧阳娜娜",
+            5,
+            "13912345678",
+            "91421022MA4E6CN5X0",
+            "2027-01-31",
+        ]
+    )
     # A mobile number as a date, and a stored customer's name as a 管户类型.
-    sheet.append(["T003", "李四光", manager_id, branch, "非授信", 1, "0716-5223344", "42102219900101123X", "13712345678"])
+    sheet.append(
+        ["T003", "李四光", manager_id, branch, "非授信", 1, "0716-5223344", "42102219900101123X", "13712345678"]
+    )
     sheet.append(["T004", "张晓明", manager_id, branch, known_name, 1, "15912345678", "421022199001011234", None])
     # A good row: the preview shows it (masked).
     sheet.append(["T005", "王建国", manager_id, branch, "非授信", 1, "18612345678", "421022198001011234", None])
@@ -438,7 +476,10 @@ def bad_file(tmp_path, demo_facts, personal) -> tuple[Path, str]:
     """The bad file for the demo's latest month, and the stored customer name it quotes."""
     known = min(personal.names)
     path = _bad_customers(
-        tmp_path / f"管户明细_{demo_facts['latest']}.xlsx", demo_facts["manager_ids"][0], demo_facts["branches"][0], known
+        tmp_path / f"管户明细_{demo_facts['latest']}.xlsx",
+        demo_facts["manager_ids"][0],
+        demo_facts["branches"][0],
+        known,
     )
     return path, known
 
@@ -509,7 +550,13 @@ def _cli(args: list[str], training: bool) -> subprocess.CompletedProcess:
     if training:
         env["PUHUI_TRAINING_MODE"] = "1"
     return subprocess.run(
-        [sys.executable, "-m", "puhui", *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "puhui", *args],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -545,8 +592,18 @@ def test_cli_query_output_is_masked_in_training_mode(
     # The CLI opens the file read-write; the session template must stay untouched.
     db = copy_db(demo_template, tmp_path / "cli_query.duckdb")
     code = cli.main(
-        ["query", "manager_customers", "--db", str(db), "--month", demo_facts["latest"],
-         "--param", f"manager_id={demo_facts['manager_ids'][0]}", "--format", form]
+        [
+            "query",
+            "manager_customers",
+            "--db",
+            str(db),
+            "--month",
+            demo_facts["latest"],
+            "--param",
+            f"manager_id={demo_facts['manager_ids'][0]}",
+            "--format",
+            form,
+        ]
     )
     assert code == 0
     out = capsys.readouterr().out

@@ -7,8 +7,8 @@ so that it failed on the code before the fix and passes after.
 
 from __future__ import annotations
 
-import datetime as dt
 import contextlib
+import datetime as dt
 import io
 import re
 import threading
@@ -86,7 +86,8 @@ def rows_of(db: Path, sql: str, params=None):
 def slot(db: Path, month: str = "2026-11", branch: str = BRANCH) -> tuple[int, Decimal]:
     """(customers, 结算存款 in yuan) stored for one sub-branch and month."""
     return rows_of(
-        db, "select count(*), coalesce(sum(dep_settlement), 0) from customers where month = $m and branch = $b",
+        db,
+        "select count(*), coalesce(sum(dep_settlement), 0) from customers where month = $m and branch = $b",
         {"m": month, "b": branch},
     )[0]
 
@@ -220,12 +221,19 @@ def test_3_a_month_chosen_for_one_file_does_not_apply_to_a_later_file(page):
 def test_3_a_month_that_disagrees_with_the_file_is_asked_about(page):
     at = page
     december = f"{BRANCH}_2026年12月_管户明细.xlsx"
-    at.file_uploader[0].set_value((december, customers_book(None, IDS_CORP[:3], title="2026年12月 管户明细"), XLSX)).run()
+    at.file_uploader[0].set_value(
+        (december, customers_book(None, IDS_CORP[:3], title="2026年12月 管户明细"), XLSX)
+    ).run()
     assert sheet_months(at) == ["2026-12"] and not at.button(key="upload_commit").disabled
     month_picker(at, december).select("2026-11").run()
     assert not at.exception
     asked = re.sub(r"\\(.)", r"\1", " ".join(w.value for w in at.warning))  # as shown: names are escaped Markdown
-    assert "需要您确认" in asked and "所选月份 2026-11" in asked and "文件名 2026-12" in asked and "标题行 2026-12" in asked
+    assert (
+        "需要您确认" in asked
+        and "所选月份 2026-11" in asked
+        and "文件名 2026-12" in asked
+        and "标题行 2026-12" in asked
+    )
     assert at.button(key="upload_commit").disabled
     next(c for c in at.checkbox if "按 2026\\-11 导入" in c.label).check().run()
     assert not at.button(key="upload_commit").disabled
@@ -235,7 +243,9 @@ def test_3_a_month_that_disagrees_with_the_file_is_asked_about(page):
 
 
 def test_3_file_name_and_title_that_disagree_are_refused_by_the_command_line(tmp_path, db):
-    path = write(tmp_path, f"{BRANCH}_2026-11_管户明细.xlsx", customers_book(None, IDS_CORP[:2], title="2026年12月 管户明细"))
+    path = write(
+        tmp_path, f"{BRANCH}_2026-11_管户明细.xlsx", customers_book(None, IDS_CORP[:2], title="2026年12月 管户明细")
+    )
     code, out, err = run_cli("ingest", path, "--db", str(db))
     assert code == 2 and "文件名 2026-11" in err and "标题行 2026-12" in err and "--month" in err
     assert rows_of(db, "select count(*) from customers") == [(0,)]
@@ -359,7 +369,9 @@ def test_6_a_bad_cell_under_a_correct_total_can_be_skipped(tmp_path, db):
     assert "合计行无法完整核对" in note
     assert WAN_FIGURE.findall(note) == ["13,504.75 万元", "1,200.25 万元", "12,304.50 万元", "1,200.25 万元"]
     ingest.commit(plan, con, skip_bad_rows=True)
-    assert con.execute("select count(*), sum(dep_settlement) from customers").fetchall() == [(2, Decimal("12002500.00"))]
+    assert con.execute("select count(*), sum(dep_settlement) from customers").fetchall() == [
+        (2, Decimal("12002500.00"))
+    ]
     con.close()
 
 
@@ -392,7 +404,13 @@ def test_7_the_check_step_shows_what_will_be_replaced(tmp_path, db, monkeypatch)
     frames = [d.value for d in at.dataframe if "现有行数" in d.value.columns]
     assert frames, [d.value.columns.tolist() for d in at.dataframe]
     row = frames[0].iloc[0]
-    assert (row["数据表"], row["月份"], row["支行"], row["现有行数"], row["导入后行数"]) == ("管户明细", "2026-11", BRANCH, 40, 20)
+    assert (row["数据表"], row["月份"], row["支行"], row["现有行数"], row["导入后行数"]) == (
+        "管户明细",
+        "2026-11",
+        BRANCH,
+        40,
+        20,
+    )
     assert any("将替换 1 处现有数据，共 40 行" in c.value for c in at.caption)
 
 
@@ -454,9 +472,13 @@ def test_8_the_command_line_says_a_batch_goes_as_one_before_undoing_it(tmp_path,
 def test_9_a_month_holding_two_of_ten_sub_branches_is_recorded_and_shown(tmp_path, db, monkeypatch):
     branches = [f"第{i}支行" for i in range(10)]
     con = store.connect(db)
-    october = [(f"{b}_2026-10.xlsx", customers_book("2026-10", [f"{b}-{k}" for k in range(3)], branch=b)) for b in branches]
+    october = [
+        (f"{b}_2026-10.xlsx", customers_book("2026-10", [f"{b}-{k}" for k in range(3)], branch=b)) for b in branches
+    ]
     ingest.commit(ingest.analyse(october, con), con)
-    november = [(f"{b}_2026-11.xlsx", customers_book("2026-11", [f"{b}-{k}" for k in range(2)], branch=b)) for b in branches[:2]]
+    november = [
+        (f"{b}_2026-11.xlsx", customers_book("2026-11", [f"{b}-{k}" for k in range(2)], branch=b)) for b in branches[:2]
+    ]
     ingest.commit(ingest.analyse(november, con), con)
     held = store.coverage(con, "customers")
     assert len(held[held["period"] == "2026-11"]) == 2 and len(held[held["period"] == "2026-10"]) == 10
@@ -537,7 +559,11 @@ def test_10_a_conflict_from_outside_the_lock_is_a_chinese_retry_message(db):
 
 @pytest.mark.parametrize(
     ("today", "newest", "oldest"),
-    [(dt.date(2026, 12, 1), "2027-01", "2024-01"), (dt.date(2026, 11, 30), "2026-12", "2023-12"), (dt.date(2027, 1, 15), "2027-02", "2024-02")],
+    [
+        (dt.date(2026, 12, 1), "2027-01", "2024-01"),
+        (dt.date(2026, 11, 30), "2026-12", "2023-12"),
+        (dt.date(2027, 1, 15), "2027-02", "2024-02"),
+    ],
 )
 def test_month_picker_runs_across_the_year_end(today, newest, oldest):
     # In December the picker offered "2026-13" and never 2027-01 (CI failed on 2026-12-01).

@@ -35,8 +35,16 @@ def test_slots_once_per_slot_with_merges_and_unchanged():
 
 def test_result_messages_mask_file_names_through_the_callable():
     result = {
-        "file": PHONE_FILE, "sheet": "Sheet1", "table": "customers", "months": ["2026-11"], "branches": ["城东支行"],
-        "rows": 12, "replaced": 10, "dropped": {"合计行": 1, "空行": 0}, "ingest_id": 7, "batch_id": 3,
+        "file": PHONE_FILE,
+        "sheet": "Sheet1",
+        "table": "customers",
+        "months": ["2026-11"],
+        "branches": ["城东支行"],
+        "rows": 12,
+        "replaced": 10,
+        "dropped": {"合计行": 1, "空行": 0},
+        "ingest_id": 7,
+        "batch_id": 3,
         "merged_with": ["b_13912345678.xlsx"],
     }
     messages = view.result_messages([result], masking.mask_text)
@@ -46,7 +54,9 @@ def test_result_messages_mask_file_names_through_the_callable():
     assert "共 12 行（替换原有 10 行，剔除 合计行 1 行" in text and "导入编号 7" in text
     assert "批次 3" in messages[0][1]
     unchanged = view.result_messages([{**result, "unchanged": True, "batch_id": None}], str)
-    assert unchanged == [("info", f"{PHONE_FILE} · Sheet1：管户明细 2026-11 与已导入的内容相同，未作改动（导入编号 7）。")]
+    assert unchanged == [
+        ("info", f"{PHONE_FILE} · Sheet1：管户明细 2026-11 与已导入的内容相同，未作改动（导入编号 7）。")
+    ]
 
 
 def test_history_frame_labels_times_and_masked_file_names():
@@ -67,7 +77,13 @@ def test_history_frame_labels_times_and_masked_file_names():
 
 def test_coverage_warnings_name_the_missing_sub_branches():
     grid = pd.DataFrame(
-        {"period": ["2026-11", "2026-10"], "have": [1, 2], "expected": [2, 2], "甲支行": ["✓ 5", "✓ 4"], "乙支行": ["缺", "✓ 3"]}
+        {
+            "period": ["2026-11", "2026-10"],
+            "have": [1, 2],
+            "expected": [2, 2],
+            "甲支行": ["✓ 5", "✓ 4"],
+            "乙支行": ["缺", "✓ 3"],
+        }
     )
     assert view.coverage_warnings(grid, "customers") == [
         "2026-11 只有 1 / 2 个支行的管户明细，缺：乙支行。各页面默认显示最近一个完整的月份。"

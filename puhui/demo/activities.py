@@ -33,10 +33,10 @@ def calendar_ctes(builder: Builder) -> str:
     planned as (
         select m.idx, br.branch_no, br.branch, p.plan_no, p.activity_name, p.kind,
             (strptime(m.month || '-01', '%Y-%m-%d')::date
-                + (3 + {hashed('m.idx', 'br.branch_no', 'p.plan_no', sql_literal('pd'))} % 22)::int) as activity_date
+                + (3 + {hashed("m.idx", "br.branch_no", "p.plan_no", sql_literal("pd"))} % 22)::int) as activity_date
         from m join demo_plan p on p.plan_month = month(strptime(m.month || '-01', '%Y-%m-%d'))
         cross join demo_branches br
-        where {uniform('m.idx', 'br.branch_no', 'p.plan_no', sql_literal('held'))} >= 0.08
+        where {uniform("m.idx", "br.branch_no", "p.plan_no", sql_literal("held"))} >= 0.08
     ),
     weeks as (
         select d::date as activity_date from generate_series(
@@ -46,11 +46,11 @@ def calendar_ctes(builder: Builder) -> str:
     salon_days as (
         -- a Wednesday or a Thursday each week, about one week in eight skipped
         select br.branch_no, br.branch,
-            w.activity_date - ({hashed('w.activity_date', 'br.branch_no', sql_literal('wd'))} % 2)::int as activity_date,
-            '{SALON_PREFIX}' || {pick(list(SALON_THEMES), 'w.activity_date', 'br.branch_no', sql_literal('theme'))}
+            w.activity_date - ({hashed("w.activity_date", "br.branch_no", sql_literal("wd"))} % 2)::int as activity_date,
+            '{SALON_PREFIX}' || {pick(list(SALON_THEMES), "w.activity_date", "br.branch_no", sql_literal("theme"))}
                 as activity_name
         from weeks w cross join demo_branches br
-        where {uniform('w.activity_date', 'br.branch_no', sql_literal('sheld'))} >= 0.12
+        where {uniform("w.activity_date", "br.branch_no", sql_literal("sheld"))} >= 0.12
     ),
     salons as (
         select month_idx.idx, s.branch_no, s.branch, 100 as plan_no, s.activity_name, 'salon' as kind,
@@ -72,17 +72,17 @@ def sharing_ctes(builder: Builder) -> str:
     placed as (
         select a.*, gs.grid_no
         from a join demo_grid_slot gs
-          on gs.branch_no = a.branch_no and gs.slot = {hashed(key, sql_literal('gslot'))} % 1000
+          on gs.branch_no = a.branch_no and gs.slot = {hashed(key, sql_literal("gslot"))} % 1000
     ),
     staffed as (
         -- the cell's owner runs it, or else a manager of the sub-branch
         select placed.*, g.grid_id as cell_id, g.grid_type,
-            coalesce(g.owner_book, br.first_book + ({hashed(key, sql_literal('mb'))} % br.n_books)::int) as book,
+            coalesce(g.owner_book, br.first_book + ({hashed(key, sql_literal("mb"))} % br.n_books)::int) as book,
             -- its pull, in whole units so that the shares add up exactly: a campaign draws
             -- several times a salon; about one salon in five brings nobody
-            case when placed.kind = 'campaign' then 300 + ({hashed(key, sql_literal('aw'))} % 400)::int
-                 when placed.kind = 'salon' and {uniform(key, sql_literal('a0'))} >= 0.2
-                 then 30 + ({hashed(key, sql_literal('aw'))} % 120)::int
+            case when placed.kind = 'campaign' then 300 + ({hashed(key, sql_literal("aw"))} % 400)::int
+                 when placed.kind = 'salon' and {uniform(key, sql_literal("a0"))} >= 0.2
+                 then 30 + ({hashed(key, sql_literal("aw"))} % 120)::int
                  else 0 end as pull
         from placed
         join demo_grid_dim g on g.grid_no = placed.grid_no
@@ -91,9 +91,9 @@ def sharing_ctes(builder: Builder) -> str:
     shared as (
         select s.*, fl.f_accounts, fl.f_basic, fl.f_payroll, fl.f_deposits, fl.f_loans,
             s.pull / nullif(sum(s.pull) over (partition by s.branch_no, s.idx), 0) as part,
-            0.75 + 0.20 * {uniform('s.idx', 's.branch_no', sql_literal('sa'))} as take_accounts,
-            0.60 + 0.30 * {uniform('s.idx', 's.branch_no', sql_literal('sd'))} as take_deposits,
-            0.45 + 0.30 * {uniform('s.idx', 's.branch_no', sql_literal('sl'))} as take_loans
+            0.75 + 0.20 * {uniform("s.idx", "s.branch_no", sql_literal("sa"))} as take_accounts,
+            0.60 + 0.30 * {uniform("s.idx", "s.branch_no", sql_literal("sd"))} as take_deposits,
+            0.45 + 0.30 * {uniform("s.idx", "s.branch_no", sql_literal("sl"))} as take_loans
         from staffed s
         left join demo_flows fl on fl.branch = s.branch and fl.idx = s.idx
     )
@@ -105,18 +105,18 @@ def activity_rows_sql(builder: Builder, exprs: dict[str, str]) -> str:
     uniform = builder.uniform
     key = KEY
     return f"""
-    select {', '.join(f'{v} as {k}' for k, v in exprs.items())}
+    select {", ".join(f"{v} as {k}" for k, v in exprs.items())}
     from (
         select s.activity_date, s.activity_name, s.branch,
             case when s.kind in ('campaign', 'salon') then bm.manager_id end as manager_id,
             case when s.kind = 'salon' or s.activity_name like '%园区%' and s.kind = 'campaign'
                  then s.cell_id end as grid_id,
             -- whole accounts by random rounding, so that small shares still add up on average
-            floor(coalesce(s.f_accounts * s.take_accounts * s.part, 0) + {uniform(key, sql_literal('ra'))})::int
+            floor(coalesce(s.f_accounts * s.take_accounts * s.part, 0) + {uniform(key, sql_literal("ra"))})::int
                 as new_accounts,
-            floor(coalesce(s.f_basic * s.take_accounts * s.part, 0) + {uniform(key, sql_literal('rb'))})::int
+            floor(coalesce(s.f_basic * s.take_accounts * s.part, 0) + {uniform(key, sql_literal("rb"))})::int
                 as new_basic_accounts,
-            floor(coalesce(s.f_payroll * s.take_accounts * s.part, 0) + {uniform(key, sql_literal('rp'))})::int
+            floor(coalesce(s.f_payroll * s.take_accounts * s.part, 0) + {uniform(key, sql_literal("rp"))})::int
                 as new_payroll,
             round(coalesce(s.f_deposits * s.take_deposits * s.part, 0), -2)::decimal(18, 2) as new_deposits,
             round(coalesce(s.f_loans * s.take_loans * s.part, 0), -2)::decimal(18, 2) as new_loans
@@ -136,10 +136,18 @@ def insert_activities(builder: Builder, ingest_id: int) -> None:
     """
     build_plan(builder)
     exprs = {
-        "month": "strftime(activity_date, '%Y-%m')", "activity_date": "activity_date",
-        "activity_name": "activity_name", "branch": "branch", "manager_id": "manager_id", "grid_id": "grid_id",
-        "new_accounts": "new_accounts", "new_basic_accounts": "new_basic_accounts", "new_payroll": "new_payroll",
-        "new_deposits": "new_deposits", "new_loans": "new_loans", "ingest_id": str(int(ingest_id)),
+        "month": "strftime(activity_date, '%Y-%m')",
+        "activity_date": "activity_date",
+        "activity_name": "activity_name",
+        "branch": "branch",
+        "manager_id": "manager_id",
+        "grid_id": "grid_id",
+        "new_accounts": "new_accounts",
+        "new_basic_accounts": "new_basic_accounts",
+        "new_payroll": "new_payroll",
+        "new_deposits": "new_deposits",
+        "new_loans": "new_loans",
+        "ingest_id": str(int(ingest_id)),
     }
     sql = f"""
     {calendar_ctes(builder).strip()},

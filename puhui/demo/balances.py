@@ -15,12 +15,12 @@ def jump_sql(builder: Builder, idx: int) -> tuple[str, str]:
     """SQL for (jump band 0–3, jump amount in yuan) of a customer row ``i`` in month ``idx``."""
     n_at = max(1.0, builder.customers)
     p1, p2, p3 = (max(rate, JUMP_MIN_PER_MONTH / n_at) for rate in JUMP_RATES)
-    draw = builder.row_uniform('hm', 'jump')
+    draw = builder.row_uniform("hm", "jump")
     band = (
         f"case when not jump_ok or {idx} <= join_idx then 0 when {draw} < {p3} then 3 "
         f"when {draw} < {p3 + p2} then 2 when {draw} < {p3 + p2 + p1} then 1 else 0 end"
     )
-    size = builder.row_uniform('hm', 'jamt')
+    size = builder.row_uniform("hm", "jamt")
     amount = (
         f"case band when 3 then 5.6e6 + 9.4e6 * {size} when 2 then 2.3e6 + 2.3e6 * {size} "
         f"when 1 then 1.15e6 + 0.75e6 * {size} else 0 end"
@@ -121,13 +121,13 @@ def insert_customers(builder: Builder, idx: int, ingest_id: int) -> None:
     q as (
         select p.*,
             dep0 * pow(1 + growth, {step} - {builder.last}) * {season}
-                * (1 + 0.045 * {normal('hm', 'dm')}) as t,
+                * (1 + 0.045 * {normal("hm", "dm")}) as t,
             {jump_amount} as jamt,
-            case when {uniform('hm', 'js')} < 0.6 then 1 else 0 end as js,
-            0.05 + 0.55 * {uniform('hm', 'jf')} as jfrac,
-            case when {uniform('hm', 'dv')} < 0.05 then -(0.04 + 0.12 * {uniform('hm', 'dvx')})
-                 when {uniform('hm', 'dv')} < 0.065 then 0.04 + 0.08 * {uniform('hm', 'dvx')}
-                 else least(0.028, greatest(-0.028, 0.01 * {normal('hm', 'dvz')})) end as dev,
+            case when {uniform("hm", "js")} < 0.6 then 1 else 0 end as js,
+            0.05 + 0.55 * {uniform("hm", "jf")} as jfrac,
+            case when {uniform("hm", "dv")} < 0.05 then -(0.04 + 0.12 * {uniform("hm", "dvx")})
+                 when {uniform("hm", "dv")} < 0.065 then 0.04 + 0.08 * {uniform("hm", "dvx")}
+                 else least(0.028, greatest(-0.028, 0.01 * {normal("hm", "dvz")})) end as dev,
             greatest(w_s + w_p + w_m + w_v, 1e-9) as w_sum,
             0.85 + 0.15 * ({idx} + {offset}) / {span} as take_up,
             case when seg = '线上授信' and not (seg0 = '线下授信') then 365 else term_off end as term,
@@ -145,9 +145,9 @@ def insert_customers(builder: Builder, idx: int, ingest_id: int) -> None:
             case when seg = '线下授信'
                  then off0 * (1 - amort * (1 - (maturity - month_end) / term)) else 0 end as loan_off,
             case when seg = '线上授信' or (seg = '线下授信' and both_loans)
-                 then on_limit * (0.25 + 0.75 * {uniform('hm', 'lu')}) else 0 end as loan_on
+                 then on_limit * (0.25 + 0.75 * {uniform("hm", "lu")}) else 0 end as loan_on
         from m
     )
-    select {', '.join(f'{v} as {k}' for k, v in exprs.items())} from l
+    select {", ".join(f"{v} as {k}" for k, v in exprs.items())} from l
     """
     builder.insert("customers", exprs, sql)

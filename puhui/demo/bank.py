@@ -71,8 +71,10 @@ def record_meta(builder: Builder) -> None:
         "demo_end_month": builder.month_names[-1],
         "demo_line": LINE_NAME,
         "demo_moved_manager": json.dumps(
-            {"manager_id": builder.move["manager_id"],
-             "month": builder.month_names[moved_at] if moved_at is not None else None},
+            {
+                "manager_id": builder.move["manager_id"],
+                "month": builder.month_names[moved_at] if moved_at is not None else None,
+            },
             ensure_ascii=False,
         ),
         "demo_built_at": datetime.now().replace(microsecond=0).isoformat(),

@@ -45,8 +45,8 @@ class Builder:
 
     def normal(self, *keys: str) -> str:
         """SQL for a standard normal draw (Box–Muller), clamped to ±3.5."""
-        first = self.uniform(*keys, sql_literal('za'))
-        second = self.uniform(*keys, sql_literal('zb'))
+        first = self.uniform(*keys, sql_literal("za"))
+        second = self.uniform(*keys, sql_literal("zb"))
         return f"least(3.5, greatest(-3.5, sqrt(-2 * ln(greatest({first}, 1e-12))) * cos(2 * pi() * {second})))"
 
     def pick(self, values: list[str], *keys: str) -> str:
@@ -108,4 +108,3 @@ class Builder:
         if list(exprs) != names:
             raise RuntimeError(f"演示数据的 {table} 列与数据契约不一致：{list(exprs)} ≠ {names}")
         self.con.execute(f"insert into {table} ({', '.join(names)}) {sql}")
-

@@ -19,8 +19,12 @@ def build_months(builder: Builder) -> None:
         "demo_months",
         pd.DataFrame(
             [
-                {"idx": idx, "month": m, "w10": round(10 * month_weight(m)),
-                 "first_day": date(int(m[:4]), int(m[5:7]), 1)}
+                {
+                    "idx": idx,
+                    "month": m,
+                    "w10": round(10 * month_weight(m)),
+                    "first_day": date(int(m[:4]), int(m[5:7]), 1),
+                }
                 for idx, m in enumerate(builder.month_names)
             ]
         ),
@@ -33,12 +37,17 @@ def first_month_flows(builder: Builder) -> dict[str, str]:
     # 1.5 % of the book a month whose newcomers look like the book's average customer.
     if builder.n_months > 1:
         return {
-            "accounts": "r.accounts * fl.w", "basic": "r.basic * fl.w", "payroll": "r.payroll * fl.w",
-            "deposits": "r.deposits * fl.w", "loans": "r.loans * fl.w",
+            "accounts": "r.accounts * fl.w",
+            "basic": "r.basic * fl.w",
+            "payroll": "r.payroll * fl.w",
+            "deposits": "r.deposits * fl.w",
+            "loans": "r.loans * fl.w",
         }
     return {
-        "accounts": "fl.n * 0.015 * fl.w", "basic": "fl.n * 0.015 * fl.w * 0.4",
-        "payroll": "fl.n * 0.015 * fl.w * 0.15", "deposits": "fl.dep * 0.015 * fl.w",
+        "accounts": "fl.n * 0.015 * fl.w",
+        "basic": "fl.n * 0.015 * fl.w * 0.4",
+        "payroll": "fl.n * 0.015 * fl.w * 0.15",
+        "deposits": "fl.dep * 0.015 * fl.w",
         "loans": "fl.loans * 0.015 * fl.w * 0.8",
     }
 
@@ -74,9 +83,9 @@ def build_flows(builder: Builder) -> None:
             select branch, idx, count(*) filter (where product = 'basic') as new_basic,
                 count(*) filter (where product = 'payroll') as new_payroll
             from (
-                select branch, 'basic' as product, {taken_up(builder, 'f_basic')} as idx, leave_idx from demo_cust
+                select branch, 'basic' as product, {taken_up(builder, "f_basic")} as idx, leave_idx from demo_cust
                 union all
-                select branch, 'payroll', {taken_up(builder, 'f_payroll')}, leave_idx from demo_cust
+                select branch, 'payroll', {taken_up(builder, "f_payroll")}, leave_idx from demo_cust
             ) t
             where idx >= 1 and idx < leave_idx and idx <= {builder.last}
             group by branch, idx
@@ -113,11 +122,11 @@ def build_flows(builder: Builder) -> None:
             from d where idx >= 1 group by branch
         )
         select fl.*,
-            case when fl.idx = 0 then {first['accounts']} else fl.joined end::double as f_accounts,
-            case when fl.idx = 0 then {first['basic']} else fl.new_basic end::double as f_basic,
-            case when fl.idx = 0 then {first['payroll']} else fl.new_payroll end::double as f_payroll,
-            case when fl.idx = 0 then {first['deposits']} else fl.joined_dep end::double as f_deposits,
-            case when fl.idx = 0 then {first['loans']} else fl.joined_loans end::double as f_loans
+            case when fl.idx = 0 then {first["accounts"]} else fl.joined end::double as f_accounts,
+            case when fl.idx = 0 then {first["basic"]} else fl.new_basic end::double as f_basic,
+            case when fl.idx = 0 then {first["payroll"]} else fl.new_payroll end::double as f_payroll,
+            case when fl.idx = 0 then {first["deposits"]} else fl.joined_dep end::double as f_deposits,
+            case when fl.idx = 0 then {first["loans"]} else fl.joined_loans end::double as f_loans
         from d fl left join r on r.branch = fl.branch
         """,
     )

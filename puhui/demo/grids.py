@@ -12,8 +12,13 @@ from .catalogue import BRANCHES, GRID_PLAN, GRID_SHAPE, KM_PER_DEG_LAT, KM_PER_D
 from .context import Builder
 
 
-def place_cell(rng: random.Random, centre: tuple[float, float], r_km: float, spread: float,
-               placed: list[tuple[float, float, float]]) -> tuple[float, float]:
+def place_cell(
+    rng: random.Random,
+    centre: tuple[float, float],
+    r_km: float,
+    spread: float,
+    placed: list[tuple[float, float, float]],
+) -> tuple[float, float]:
     """A centre (lon, lat) for a cell of radius ``r_km`` clear of the cells ``placed`` so far.
 
     Draws points within ``spread`` km of the sub-branch's ``centre``, widening the circle every
@@ -26,8 +31,7 @@ def place_cell(rng: random.Random, centre: tuple[float, float], r_km: float, spr
         x, y = dist * math.cos(ang), dist * math.sin(ang)
         lon, lat = b_lon + x / KM_PER_DEG_LON, b_lat + y / KM_PER_DEG_LAT
         if all(
-            math.hypot((lon - p_lon) * KM_PER_DEG_LON, (lat - p_lat) * KM_PER_DEG_LAT)
-            > (r_km + p_r) * 1.15
+            math.hypot((lon - p_lon) * KM_PER_DEG_LON, (lat - p_lat) * KM_PER_DEG_LAT) > (r_km + p_r) * 1.15
             for p_lon, p_lat, p_r in placed
         ):
             break
@@ -43,8 +47,10 @@ def hexagon(rng: random.Random, lon: float, lat: float, r_km: float) -> str:
         radius = r_km * rng.uniform(0.9, 1.2)
         angle = start + vertex * math.pi / 3
         points.append(
-            (round(lon + radius * math.cos(angle) / KM_PER_DEG_LON, 6),
-             round(lat + radius * math.sin(angle) / KM_PER_DEG_LAT, 6))
+            (
+                round(lon + radius * math.cos(angle) / KM_PER_DEG_LON, 6),
+                round(lat + radius * math.sin(angle) / KM_PER_DEG_LAT, 6),
+            )
         )
     points.append(points[0])
     return "POLYGON((" + ", ".join(f"{p[0]} {p[1]}" for p in points) + "))"
@@ -60,9 +66,17 @@ def draw_cells(builder: Builder, books: list[dict]) -> list[dict]:
         for k, (name, gtype, channel) in enumerate(GRID_PLAN[branch]):
             radius_range, weight = GRID_SHAPE[gtype]
             cell = {
-                "grid_no": len(cells), "grid_id": f"WG{branch_no + 1:02d}{k + 1:02d}", "grid_name": name,
-                "grid_type": gtype, "branch_no": branch_no, "branch": branch, "channel": channel,
-                "lon": None, "lat": None, "r_km": None, "boundary": None,
+                "grid_no": len(cells),
+                "grid_id": f"WG{branch_no + 1:02d}{k + 1:02d}",
+                "grid_name": name,
+                "grid_type": gtype,
+                "branch_no": branch_no,
+                "branch": branch,
+                "channel": channel,
+                "lon": None,
+                "lat": None,
+                "r_km": None,
+                "boundary": None,
                 "weight": weight * rng.uniform(0.3, 1.7),
                 "penetration": rng.choice([0.02, 0.03, 0.04]) if rng.random() < 0.15 else rng.uniform(0.08, 0.45),
                 "owner_book": rng.choice(own_books),
@@ -118,9 +132,17 @@ def insert_grids(builder: Builder, ingest_id: int) -> None:
     months = sql_list(builder.month_names)
     last_month = builder.month_names[-1]
     exprs = {
-        "month": "month", "grid_id": "grid_id", "grid_name": "grid_name", "grid_type": "grid_type",
-        "branch": "branch", "manager_id": "manager_id", "lon": "lon", "lat": "lat", "boundary": "boundary",
-        "merchants": "merchants", "ingest_id": str(int(ingest_id)),
+        "month": "month",
+        "grid_id": "grid_id",
+        "grid_name": "grid_name",
+        "grid_type": "grid_type",
+        "branch": "branch",
+        "manager_id": "manager_id",
+        "lon": "lon",
+        "lat": "lat",
+        "boundary": "boundary",
+        "merchants": "merchants",
+        "ingest_id": str(int(ingest_id)),
     }
     sql = f"""
     with m as (select unnest({months}) as month, generate_subscripts({months}, 1) - 1 as idx),
@@ -134,7 +156,7 @@ def insert_grids(builder: Builder, ingest_id: int) -> None:
             case g.grid_type when '政府渠道' then 400 when '行政村' then 40 else 60 end)::bigint as merchants_last
         from demo_grid_dim g left join latest l on l.grid_id = g.grid_id
     )
-    select {', '.join(f'{v} as {k}' for k, v in exprs.items())}
+    select {", ".join(f"{v} as {k}" for k, v in exprs.items())}
     from (
         select m.month, cell.grid_id, cell.grid_name, cell.grid_type, cell.branch, bm.manager_id,
             cell.lon, cell.lat, cell.boundary,
@@ -144,4 +166,3 @@ def insert_grids(builder: Builder, ingest_id: int) -> None:
     )
     """
     builder.insert("grids", exprs, sql)
-

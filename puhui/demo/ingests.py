@@ -24,7 +24,6 @@ def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
     return live > 0
 
 
-
 def demo_ingest_ids(con) -> list[int]:
     """The ingest ids of the demo build (undone or not)."""
     rows = con.execute("select ingest_id from ingest_log where file_name = $f", {"f": DEMO_FILE_NAME}).fetchall()
@@ -77,8 +76,14 @@ def register_ingests(con, builder: Builder, ids: dict[str, int], fingerprint: st
             """insert into ingest_log values ($iid, $file, $sha, $t, $months, $branches, $rows,
                0, '{}', 0, $at, null)""",
             {
-                "iid": ingest_id, "file": DEMO_FILE_NAME, "sha": fingerprint, "t": name,
-                "months": ",".join(covered), "branches": ",".join(branches), "rows": counts[name], "at": at,
+                "iid": ingest_id,
+                "file": DEMO_FILE_NAME,
+                "sha": fingerprint,
+                "t": name,
+                "months": ",".join(covered),
+                "branches": ",".join(branches),
+                "rows": counts[name],
+                "at": at,
             },
         )
     return counts

@@ -32,8 +32,15 @@ def build_branches(builder: Builder) -> None:
     first_books = [sum(branch[4] for branch in BRANCHES[:k]) for k in range(len(BRANCHES))]
     branches = pd.DataFrame(
         [
-            {"branch_no": k, "branch": b[0], "town": b[1], "b_lon": b[2], "b_lat": b[3], "n_books": b[4],
-             "first_book": first_books[k]}
+            {
+                "branch_no": k,
+                "branch": b[0],
+                "town": b[1],
+                "b_lon": b[2],
+                "b_lat": b[3],
+                "n_books": b[4],
+                "first_book": first_books[k],
+            }
             for k, b in enumerate(BRANCHES)
         ]
     )
@@ -127,8 +134,14 @@ def build_book_months(builder: Builder, books: list[dict], people: dict) -> None
                 elif book["book"] == book_b:
                     holder = holders[book_a]
             book_month.append(
-                {"idx": idx, "book": book["book"], "manager_id": holder[0], "manager_name": holder[1],
-                 "branch": book["branch"], "team": book["team"]}
+                {
+                    "idx": idx,
+                    "book": book["book"],
+                    "manager_id": holder[0],
+                    "manager_name": holder[1],
+                    "branch": book["branch"],
+                    "team": book["team"],
+                }
             )
     builder.frame("demo_book_month", pd.DataFrame(book_month))
 
@@ -140,16 +153,29 @@ def build_books_and_staff(builder: Builder, books: list[dict], people: dict) -> 
         "demo_books",
         pd.DataFrame(
             [
-                {"book": b["book"], "branch_no": b["branch_no"], "team": b["team"], "profile": b["profile"],
-                 "p_off": b["p_off"], "p_on": b["p_on"], "share": b["share"],
-                 "lead_id": leads[b["team"]][0], "vp_id": vps[b["branch"]][0]}
+                {
+                    "book": b["book"],
+                    "branch_no": b["branch_no"],
+                    "team": b["team"],
+                    "profile": b["profile"],
+                    "p_off": b["p_off"],
+                    "p_on": b["p_on"],
+                    "share": b["share"],
+                    "lead_id": leads[b["team"]][0],
+                    "vp_id": vps[b["branch"]][0],
+                }
                 for b in books
             ]
         ),
     )
     staff = [
-        {"manager_id": pid, "manager_name": pname, "branch": next(b["branch"] for b in books if b["team"] == t),
-         "team": t, "role": "团队负责人"}
+        {
+            "manager_id": pid,
+            "manager_name": pname,
+            "branch": next(b["branch"] for b in books if b["team"] == t),
+            "team": t,
+            "role": "团队负责人",
+        }
         for t, (pid, pname) in leads.items()
     ] + [
         {"manager_id": pid, "manager_name": pname, "branch": br, "team": None, "role": "分管行长"}
@@ -173,8 +199,13 @@ def insert_managers(builder: Builder, ingest_id: int) -> None:
     """The roster: book holders, team leads and VPs, one row per person per month."""
     months = sql_list(builder.month_names)
     exprs = {
-        "month": "month", "manager_id": "manager_id", "manager_name": "manager_name", "branch": "branch",
-        "team": "team", "role": "role", "ingest_id": str(int(ingest_id)),
+        "month": "month",
+        "manager_id": "manager_id",
+        "manager_name": "manager_name",
+        "branch": "branch",
+        "team": "team",
+        "role": "role",
+        "ingest_id": str(int(ingest_id)),
     }
     sql = f"""
     with m as (select unnest({months}) as month, generate_subscripts({months}, 1) - 1 as idx),
@@ -185,7 +216,6 @@ def insert_managers(builder: Builder, ingest_id: int) -> None:
         select m.month, s.manager_id, s.manager_name, s.branch, s.team, s.role
         from demo_staff s cross join m
     )
-    select {', '.join(f'{v} as {k}' for k, v in exprs.items())} from people
+    select {", ".join(f"{v} as {k}" for k, v in exprs.items())} from people
     """
     builder.insert("managers", exprs, sql)
-

@@ -33,9 +33,7 @@ def target_basis(builder: Builder) -> Basis:
     # Without December, the year start is the end month less the pace since January (the
     # end month rather than the first: a first month has no deposit jumps yet).
     end_no = int(builder.month_names[-1][5:7])
-    since_january = 0.0 if base_idx is not None else sum(
-        month_weight(f"{year}-{m:02d}") for m in range(1, end_no + 1)
-    )
+    since_january = 0.0 if base_idx is not None else sum(month_weight(f"{year}-{m:02d}") for m in range(1, end_no + 1))
     rate_idx = list(range(1, builder.n_months)) or [0]
     rate_w = sum(month_weight(builder.month_names[i]) for i in rate_idx)
     return Basis(year, base_idx, since_january, rate_idx, rate_w)
@@ -62,9 +60,7 @@ def wide_columns(builder: Builder, basis: Basis) -> list[str]:
         level_rate = {col: f"(l.{col} - f.{col}) / {rate_w}" for col in COUNTS.values()}
     else:
         level_rate = {col: f"f.{col} * 0.012" for col in COUNTS.values()}
-    act_rate = {
-        col: f"coalesce(a.{col}, 0) / {rate_w}" for col in ("acc", "basic", "payroll", "dep", "loans")
-    }
+    act_rate = {col: f"coalesce(a.{col}, 0) / {rate_w}" for col in ("acc", "basic", "payroll", "dep", "loans")}
 
     def kind_start(col: str) -> str:
         """SQL for a deposit kind's year start: stored, or the end month's share of the total's."""
@@ -73,8 +69,10 @@ def wide_columns(builder: Builder, basis: Basis) -> list[str]:
         return f"l.{col} / nullif(l.dep, 0) * {year_start('dep', act_rate['dep'])}"
 
     return [
-        *(f"{year_start(col, level_rate[col])}::double as y_{col}, {level_rate[col]}::double as r_{col}"
-          for col in COUNTS.values()),
+        *(
+            f"{year_start(col, level_rate[col])}::double as y_{col}, {level_rate[col]}::double as r_{col}"
+            for col in COUNTS.values()
+        ),
         *(f"{act_rate[col]}::double as r_{col}" for col in act_rate),
         f"{year_start('dep', act_rate['dep'])}::double as y_dep",
         f"{year_start('loans', act_rate['loans'])}::double as y_loans",
@@ -133,8 +131,12 @@ def insert_targets(builder: Builder, ingest_id: int) -> None:
     parts = branch_target_parts(builder)
     kind_parts = deposit_kind_parts(builder)
     exprs = {
-        "year": str(year), "metric": "metric", "target": "target", "branch": "branch",
-        "manager_id": "null", "ingest_id": str(int(ingest_id)),
+        "year": str(year),
+        "metric": "metric",
+        "target": "target",
+        "branch": "branch",
+        "manager_id": "null",
+        "ingest_id": str(int(ingest_id)),
     }
     rate_list = ", ".join(str(i) for i in rate_idx)
     sql = f"""
@@ -146,14 +148,14 @@ def insert_targets(builder: Builder, ingest_id: int) -> None:
         group by a.branch
     ),
     t as (
-        select f.branch, {', '.join(wide)}
+        select f.branch, {", ".join(wide)}
         from demo_flows f
         join demo_flows l on l.branch = f.branch and l.idx = {builder.last}
         join demo_flows b on b.branch = f.branch and b.idx = {base_idx if base_idx is not None else 0}
         left join acts a on a.branch = f.branch
         where f.idx = 0
     ),
-    by_branch as ({' union all '.join(parts)}),
+    by_branch as ({" union all ".join(parts)}),
     balances as (
         -- the balance targets: the year-start balance plus the year's new money
         select t.branch, '存款余额' as metric, round((t.y_dep + n.target) / 10000) * 10000 as target
@@ -164,7 +166,7 @@ def insert_targets(builder: Builder, ingest_id: int) -> None:
     ),
     deposit_kinds as (
         -- each kind grows with the whole balance, give or take 3 %
-        {' union all '.join(kind_parts)}
+        {" union all ".join(kind_parts)}
     ),
     per_branch as (
         select branch, metric, target from by_branch
@@ -176,6 +178,6 @@ def insert_targets(builder: Builder, ingest_id: int) -> None:
         union all
         select null, metric, sum(target)::decimal(18, 2) from per_branch group by metric
     )
-    select {', '.join(f'{v} as {k}' for k, v in exprs.items())} from all_rows
+    select {", ".join(f"{v} as {k}" for k, v in exprs.items())} from all_rows
     """
     builder.insert("targets", exprs, sql)
