@@ -133,6 +133,31 @@ def preview_columns(report: SheetReport) -> dict[str, tuple[str, str]]:
     return {name: (name, kinds.get(name, "text")) for name in report.preview.columns}
 
 
+def _sheet_report(con: duckdb.DuckDBPyConnection, clean: Clean, sha: str) -> SheetReport:
+    """What the upload page and the command line show of one recognised sheet."""
+    return SheetReport(
+        clean.file,
+        clean.sheet,
+        clean.table.name,
+        clean.table.label,
+        clean.header.row_index + 1,
+        clean.header.sources,
+        clean.header.units,
+        clean.months,
+        clean.branches,
+        clean.rows,
+        clean.bad_rows,
+        clean.dropped,
+        _label_frame(con, clean),
+        sha,
+        clean.relation,
+        clean.month_sources,
+        clean.month_conflict,
+        clean.derived,
+        clean.segment_unknown,
+    )
+
+
 def analyse(
     files: list[tuple[str, bytes]],
     con: duckdb.DuckDBPyConnection,
@@ -207,29 +232,7 @@ def analyse(
                 Problem(clean.file, clean.sheet, None, None, f"{where}只有表头、没有数据行，已跳过", LEVEL_INFO)
             )
             continue
-        reports.append(
-            SheetReport(
-                clean.file,
-                clean.sheet,
-                clean.table.name,
-                clean.table.label,
-                clean.header.row_index + 1,
-                clean.header.sources,
-                clean.header.units,
-                clean.months,
-                clean.branches,
-                clean.rows,
-                clean.bad_rows,
-                clean.dropped,
-                _label_frame(con, clean),
-                sha,
-                clean.relation,
-                clean.month_sources,
-                clean.month_conflict,
-                clean.derived,
-                clean.segment_unknown,
-            )
-        )
+        reports.append(_sheet_report(con, clean, sha))
     if cleans and not reports and not refused:
         problems.append(Problem(cleans[0][0].file, "", None, None, "所选文件中没有可导入的数据行"))
     if any(p.level == LEVEL_ERROR for p in problems):
