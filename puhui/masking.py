@@ -141,6 +141,8 @@ _EXTRA_COLUMNS = {
         "银行卡",
     ),
     "name_list": ("candidate_names", "候选客户"),
+    # A customer number identifies a customer in the bank's own systems: kept ends only.
+    "customer": ("customer_id", "客户号", "客户编号", "客户编码"),
 }
 _CONTRACT_KINDS = {"customer_name": "name", "phone": "phone", "id_number": "id"}
 # Customer kinds whose names are people's names (the rest go through auto-detection).
@@ -182,7 +184,7 @@ class KeepEnds:
 
 
 def keep_rule(kind: str) -> KeepEnds:
-    """The keep-the-ends rule for ``id``, ``phone`` or ``account``, read from settings."""
+    """The keep-the-ends rule for ``id``, ``phone``, ``account`` or ``customer``, read from settings."""
     return _keep_rule(str(settings.get(f"mask_keep_{kind}")), int(settings.get("mask_min_hidden")))
 
 
@@ -342,7 +344,7 @@ _TEXT_MASKERS: dict[str, Callable[[str], str]] = {
 def masker(kind: str) -> Callable[[object], object]:
     """A function masking one value of ``kind`` (rules read from settings once, here)."""
     kind = _KIND_ALIASES.get(kind, kind)
-    if kind in ("id", "phone", "account"):
+    if kind in ("id", "phone", "account", "customer"):
         rule = keep_rule(kind)
         apply = lambda text: mask_keep_ends(text.strip(), rule)  # noqa: E731
     elif kind in _TEXT_MASKERS:

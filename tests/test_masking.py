@@ -199,7 +199,9 @@ def test_mask_frame_by_column_name():
     assert masked["id_number"].tolist()[:2] == ["4***************34", "4************23"]
     assert masked["account_no"].tolist()[0] == "622202*********0123"
     assert masked["remark"].tolist()[:2] == ["客户电话139****5678", "无"]
-    assert masked["customer_id"].tolist() == ["C01", "C02", "C03"]
+    # Customer numbers keep their ends (setting mask_keep_customer, 2,2); short ones hide at least four characters.
+    assert masked["customer_id"].tolist() == ["***", "***", "***"]
+    assert masking.mask_frame(pd.DataFrame({"客户号": ["4210416400123"]}))["客户号"].tolist() == ["42*********23"]
     assert masked["deposits"].tolist()[:2] == [1.5, -2.0]
     assert frame["customer_name"].tolist()[0] == "公安县宏达商贸有限公司"  # a copy, not in place
     assert masking.mask_frame(masked).equals(masked)
