@@ -411,13 +411,15 @@ def _person_rows(df: pd.DataFrame) -> pd.Series | None:
 def mask_frame(df: pd.DataFrame | None, columns: dict[str, str] | None = None, scan_text: bool = True):
     """A copy of ``df`` with personal columns masked, found by column name.
 
-    ``columns`` adds or overrides ``{column: kind}``. Manager names are employees and stay.
+    ``columns`` adds or overrides ``{column: kind}``. Manager names are employees and stay,
+    unless the setting ``mask_employee_names`` asks to mask them too.
     With ``scan_text`` every other text column goes through :func:`mask_text`, so an ID
     or phone number in a remark column is masked as well.
     """
     if df is None:
         return None
-    kinds = {**COLUMN_KINDS, **(columns or {})}
+    employees = {"manager_name": "person"} if settings.get("mask_employee_names") else {}
+    kinds = {**COLUMN_KINDS, **employees, **(columns or {})}
     out = df.copy()
     persons = _person_rows(out)
     for col in out.columns:

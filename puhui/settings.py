@@ -98,6 +98,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("mask_keep_id", "1,2", "脱敏：证件号码（身份证、统一社会信用代码）保留前几位、后几位"),
         Setting("mask_keep_phone", "3,4", "脱敏：电话号码保留前几位、后几位"),
         Setting("mask_keep_account", "6,4", "脱敏：账号、卡号保留前几位、后几位"),
+        Setting("mask_employee_names", False, "培训演示模式下也遮盖客户经理姓名（如“集训营”名单旁的姓名）"),
         Setting("mask_keep_customer", "2,2", "脱敏：客户号保留前几位、后几位（培训演示模式下客户号也脱敏）"),
         Setting("mask_min_hidden", 4, "脱敏：号码类至少遮盖的位数（过短的号码少保留）"),
         Setting("prospect_min_deposit", 500_000, "无贷转有贷：非授信客户月末存款达到此额（元）列为贷款潜客"),

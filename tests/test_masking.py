@@ -255,3 +255,11 @@ def test_training_mode_switch(monkeypatch):
     assert masking.training_forced() is True
     monkeypatch.setenv("PUHUI_TRAINING_MODE", "0")
     assert masking.is_training() is False
+
+
+def test_employee_names_masked_only_when_the_setting_asks(monkeypatch):
+    frame = pd.DataFrame({"manager_name": ["欧阳娜娜"], "customer_name": ["王建国"]})
+    assert masking.mask_frame(frame)["manager_name"].tolist() == ["欧阳娜娜"]
+    monkeypatch.setenv("PUHUI_MASK_EMPLOYEE_NAMES", "1")
+    masked = masking.mask_frame(frame)
+    assert masked["manager_name"].tolist() == ["欧阳**"] and masked["customer_name"].tolist() == ["王**"]
