@@ -854,20 +854,17 @@ def history(con: duckdb.DuckDBPyConnection):
 def batches(con: duckdb.DuckDBPyConnection, active_only: bool = True) -> pd.DataFrame:
     """One row per batch, newest first: files, tables, months, sub-branches, rows stored, undone time."""
     frame = history(con)
-    if frame.empty:
-        return pd.DataFrame(
-            columns=[
-                "batch_id",
-                "ingested_at",
-                "files",
-                "tables",
-                "months",
-                "branches",
-                "rows_stored",
-                "imports",
-                "undone_at",
-            ]
-        )
+    columns = [
+        "batch_id",
+        "ingested_at",
+        "files",
+        "tables",
+        "months",
+        "branches",
+        "rows_stored",
+        "imports",
+        "undone_at",
+    ]
     rows = []
     for batch_id, group in frame.groupby("batch_id", sort=False):
         group = group.sort_values("ingest_id")
@@ -896,7 +893,8 @@ def batches(con: duckdb.DuckDBPyConnection, active_only: bool = True) -> pd.Data
                 "undone_at": undone.iloc[0] if len(undone) == len(group) else None,
             }
         )
-    return pd.DataFrame(rows).sort_values("batch_id", ascending=False).reset_index(drop=True)
+    # Every batch undone (or none stored) gives an empty frame with its columns, never a KeyError.
+    return pd.DataFrame(rows, columns=columns).sort_values("batch_id", ascending=False).reset_index(drop=True)
 
 
 def coverage(con: duckdb.DuckDBPyConnection, table: str | None = None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ so that it failed on the code before the fix and passes after.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import datetime as dt
 import io
 import re
@@ -570,3 +571,27 @@ def test_month_picker_runs_across_the_year_end(today, newest, oldest):
     months = normalize.month_choices(today, ["2019-05"])
     assert months[0] == newest and months[-2] == oldest and months[-1] == "2019-05"
     assert len(months) == 38 and all(1 <= int(m[5:]) <= 12 for m in months)
+
+
+def test_an_upload_and_its_undo_are_written_to_the_audit_log(page, db):
+    from puhui import audit
+
+    at = page
+    name = f"{BRANCH}_2026年11月_管户明细.xlsx"
+    data = customers_book(None, IDS_CORP[:3], title="2026年11月 管户明细")
+    at.file_uploader[0].set_value((name, data, XLSX)).run()
+    at.button(key="upload_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with duckdb.connect(str(db), config=store.hardened_config()) as con:
+        log = audit.read(con)
+    upload = log[log["action"] == "upload"]
+    assert len(upload) == 1 and upload.iloc[0]["who"] == "本机用户"
+    detail = upload.iloc[0]["detail"]
+    assert name in detail and hashlib.sha256(data).hexdigest() in detail and '"rows": 3' in detail
+    undo = next(s for s in at.selectbox if s.label == "选择要撤销的导入")  # the undo panel, once a batch is stored
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("undo_confirm_"))).check().run()
+    at.button(key="undo_button").click().run()
+    assert not at.exception and undo is not None
+    with duckdb.connect(str(db), config=store.hardened_config()) as con:
+        actions = audit.read(con)["action"].tolist()
+    assert actions[:2] == ["undo", "upload"]
