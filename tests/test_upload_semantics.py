@@ -8,8 +8,8 @@ so that it failed on the code before the fix and passes after.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import datetime as dt
+import hashlib
 import io
 import re
 import threading
