@@ -202,12 +202,6 @@ def users_frame(users: Mapping[str, User]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(USER_COLUMNS))
 
 
-def scoped_branches(access: Access, known: Iterable[str]) -> list[str]:
-    """The stored sub-branches this person may pick, in the stored order."""
-    allowed = access.branches
-    return [b for b in known if allowed is None or b in allowed]
-
-
 def branch_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The stored tables that hold a ``branch`` column (every table of customer data)."""
     rows = con.execute(

@@ -182,9 +182,11 @@ def free_port() -> int:
 class StreamlitServer:
     """``streamlit run app.py`` on a free port against one database file, logs under test-output/."""
 
-    def __init__(self, db: Path, name: str):
+    def __init__(self, db: Path, name: str, env: dict | None = None, extra_args: list[str] | None = None):
         self.db = db
         self.name = name
+        self.env = env or {}  # more environment (e.g. PUHUI_USERS_FILE)
+        self.extra_args = extra_args or []  # more streamlit options (e.g. --secrets.files)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = OUTPUT / f"server-{name}.log"
@@ -193,7 +195,7 @@ class StreamlitServer:
     def start(self, timeout: float = 60) -> StreamlitServer:
         """Start the server and wait until ``/_stcore/health`` answers."""
         OUTPUT.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PUHUI_DB": str(self.db)}
+        env = {**os.environ, "PUHUI_DB": str(self.db), **self.env}
         env.pop("PUHUI_TRAINING_MODE", None)
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
@@ -209,6 +211,7 @@ class StreamlitServer:
                 "127.0.0.1",
                 "--server.headless",
                 "true",
+                *self.extra_args,
                 "--",
                 "--db",
                 str(self.db),

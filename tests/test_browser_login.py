@@ -9,15 +9,11 @@ both the page text and every websocket frame the server sends.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import ROOT, copy_db, free_port, wait_for_app
+from conftest import StreamlitServer, copy_db, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -59,57 +55,22 @@ def login_server(demo_template, demo_facts, tmp_path_factory):
             '[[user]]\nemail = "analyst@bank.example"\nrole = "analyst"\n',
             encoding="utf-8",
         )
-        port = free_port()
-        url = f"http://localhost:{port}"
+        db = copy_db(demo_template, folder / "login.duckdb")
+        server = StreamlitServer(db, "login", env={"PUHUI_USERS_FILE": str(users)})
+        url = f"http://localhost:{server.port}"  # the redirect and the cookies need one host name
         secrets = folder / "secrets.toml"
         secrets.write_text(
-            f'[auth]\nredirect_uri = "{url}/oauth2callback"\ncookie_secret = "test-cookie-secret-{port}-0123456789"\n'
+            f'[auth]\nredirect_uri = "{url}/oauth2callback"\ncookie_secret = "test-cookie-secret-{server.port}-0123456789"\n'
             f'client_id = "puhui"\nclient_secret = "puhui-secret"\n'
             f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n',
             encoding="utf-8",
         )
-        db = copy_db(demo_template, folder / "login.duckdb")
-        env = {**os.environ, "PUHUI_DB": str(db), "PUHUI_USERS_FILE": str(users)}
-        env.pop("PUHUI_TRAINING_MODE", None)
-        log = open(folder / "server.log", "wb")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--secrets.files",
-                str(secrets),
-                "--",
-                "--db",
-                str(db),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server.extra_args = ["--secrets.files", str(secrets)]
+        server.start()
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
-                        if answer.read() == b"ok":
-                            break
-                except OSError:
-                    time.sleep(0.2)
             yield url, mine, theirs, db
         finally:
-            process.terminate()
-            process.wait(timeout=20)
-            log.close()
+            server.stop()
 
 
 def _context(browser):
