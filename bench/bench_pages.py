@@ -736,7 +736,7 @@ def _server_class():
                         "-m",
                         "streamlit",
                         "run",
-                        "app.py",
+                        "serve.py",
                         "--server.port",
                         str(self.port),
                         "--server.address",

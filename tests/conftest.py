@@ -180,7 +180,8 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """``streamlit run app.py`` on a free port against one database file, logs under test-output/."""
+    """``streamlit run serve.py`` (the app as deployed, behind its security headers) on a free port against one
+    database file, logs under test-output/."""
 
     def __init__(self, db: Path, name: str, env: dict | None = None, extra_args: list[str] | None = None):
         self.db = db
@@ -204,7 +205,7 @@ class StreamlitServer:
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "serve.py",
                 "--server.port",
                 str(self.port),
                 "--server.address",
@@ -313,6 +314,9 @@ def browser_page(browser):
     page.on("request", record)
     page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
     yield page
+    # The app's Content-Security-Policy must never block anything the app itself needs.
+    blocked = [text for text in page.console_errors if "Content Security Policy" in text]
+    assert blocked == [], blocked
     context.close()
 
 

@@ -1,6 +1,6 @@
 """Real-browser tests: the app shell, every page, deep links, the upload page, no external requests.
 
-Chromium (Debian's) through Playwright against ``streamlit run app.py`` on a free
+Chromium (Debian's) through Playwright against ``streamlit run serve.py`` on a free
 localhost port and a small demo database. Screenshots go to test-output/screens/.
 """
 
