@@ -61,6 +61,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/grid_map.py", "网格地图", "🗺️"),
     ("pages/campaign.py", "阶段营销", "📅"),
     ("pages/prospects.py", "存量客户深挖", "🎯"),
+    ("pages/quality.py", "资产质量", "🩺"),
     ("pages/admin.py", "审计与用户", "🛡️"),
 )
 UPLOAD_PAGE = "pages/upload.py"

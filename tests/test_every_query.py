@@ -20,6 +20,9 @@ from puhui import models, queries, settings, store
 
 # One row per … (the grain each query's header states); None: a list of events without a key.
 GRAIN = {
+    "asset_quality": ("manager_id", "branch"),
+    "asset_quality_customers": ("customer_id", "branch"),
+    "asset_quality_trend": ("month", "branch"),
     "branch_ranking": ("branch", "metric"),
     "campaign_activities": None,
     "campaign_activity_months": ("month",),
@@ -44,6 +47,9 @@ GRAIN = {
     "grid_customers": ("customer_id", "branch"),
     "grid_events": None,
     "grid_plan": ("grid_id", "manager_id", "week"),
+    "list_conversion": ("list", "branch", "manager_id"),
+    "list_conversion_trend": ("month", "list"),
+    "list_followup": ("list", "customer_id", "branch"),
     "manager_customers": ("customer_id", "branch"),
     "manager_mix": ("manager_id", "branch"),
     "mix_trend": ("month",),
@@ -80,6 +86,8 @@ MONEY = {
     "gap_deposits",
     "dep_savings_payroll",
     "deposit_increase",
+    "prev_overdue",
+    "loans_now",
 }
 COUNTS = {
     "customers",
@@ -120,6 +128,11 @@ COUNTS = {
     "days_elapsed",
     "days_in_phase",
     "new_accounts",
+    "overdue_customers",
+    "new_overdue_customers",
+    "listed",
+    "converted",
+    "not_converted",
 }
 SHARES_SUFFIX = ("_share", "_rate")
 SHARES = {"time_progress", "year_time_progress"}
@@ -438,7 +451,31 @@ def _exact_grid_channel_totals(con, given, records, book):
     assert sum(r["customers"] for r in records) == len(rows)
 
 
+def _exact_asset_quality(con, given, records, book):
+    stored = _stored(con, given["month"], given.get("branch"))
+    before = {row["customer_id"] for row in _stored(con, book["months"][1]) if (row["overdue"] or 0) > 0}
+    per = defaultdict(lambda: [Decimal(0), Decimal(0), 0, 0])
+    for row in stored:
+        figures = per[(row["manager_id"], row["branch"])]
+        figures[0] += _loans(row)
+        figures[1] += _money(row["overdue"])
+        if (row["overdue"] or 0) > 0:
+            figures[2] += 1
+            figures[3] += row["customer_id"] not in before
+    got = {
+        (r["manager_id"], r["branch"]): [r["loans"], r["overdue"], r["overdue_customers"], r["new_overdue_customers"]]
+        for r in records
+    }
+    for key, figures in per.items():
+        assert got[key] == figures, key
+    assert all(v == [0, 0, 0, 0] for k, v in got.items() if k not in per)
+    for r in records:
+        if r["loans"]:
+            assert r["overdue_rate"] == pytest.approx(float(r["overdue"]) / float(r["loans"]))
+
+
 EXACT = {
+    "asset_quality": _exact_asset_quality,
     "deposit_by_branch": _exact_deposit_by_branch,
     "deposit_trend": _exact_deposit_trend,
     "deposit_by_segment": _exact_deposit_by_segment,
