@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from puhui import fmt, settings, ui
+from puhui import fmt, quality, settings, ui
 from puhui import overview as ov
 
 ctx = ui.setup("经营总览", "🏠")
@@ -50,6 +50,9 @@ st.caption(
     "管户数为本月管户明细中的客户数；客户经理人数只计岗位为客户经理（或未填岗位）的人员，"
     "不含团队负责人、分管行长。" + ("未存储" + "；".join(missing_bases) + "。" if missing_bases else "")
 )
+if quality_line := quality.overview_line(overview, scope):
+    with st.container(key="overview_quality"):
+        st.markdown(quality_line)
 
 st.subheader("序时进度")
 st.caption(ov.progress_basis_text(ctx.month, *ov.progress_basis(overview[overview["target"].notna()])))

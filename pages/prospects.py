@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from puhui import export, fmt, prospects, settings, ui
+from puhui import export, fmt, followup, prospects, settings, ui
 
 ctx = ui.setup("存量客户深挖", "🎯")
 
@@ -83,7 +83,7 @@ if note := prospects.cut_caption(totals, limit, per_manager):
     st.caption(note)
 counts[4].metric("管户结构未达标", f"{len(balanced):,} 人")
 
-tabs = st.tabs(["无贷转有贷", "到期续贷", "产品覆盖与缺口", "睡眠客户", "均衡发展"])
+tabs = st.tabs(["无贷转有贷", "到期续贷", "产品覆盖与缺口", "睡眠客户", "均衡发展", "名单跟进"])
 
 with tabs[0]:
     st.caption(
@@ -139,6 +139,37 @@ with tabs[4]:
         title=title("均衡发展候选客户"),
         columns=prospects.COLUMNS["candidates"],
     )
+
+with tabs[5], st.container(key="prospect_followup_box"):
+    st.caption("上月列出的名单，本月的数据说明跟进的结果：不必手工填报。")
+    limits = followup.thresholds(min_deposit, dormant_months)
+    st.markdown(followup.rules_text(limits))
+    conversion = followup.by_manager(ctx.run, ctx.month, ctx.branch, manager_id, limits)
+    if note := followup.nothing_to_report(ctx.months, ctx.month, ctx.branch):
+        st.info(note, icon="ℹ️")
+    elif conversion.empty:
+        st.info("上月各名单上没有所选范围的客户，或所选支行上月、本月的数据未都上传：本月没有可回看的名单。", icon="ℹ️")
+    else:
+        for column, (name, pair) in zip(st.columns(4), followup.totals(conversion).items()):
+            column.metric(f"{name}：已转化 / 上月名单", followup.total_text(*pair))
+        trend = followup.trend(ctx.run, ctx.month, ctx.branch, manager_id, limits)
+        st.plotly_chart(
+            followup.trend_figure(trend, "各名单转化率（按月，近 12 个月）"),
+            width="stretch",
+            key="prospect_followup_chart",
+        )
+        ui.table(
+            conversion,
+            key="prospect_conversion",
+            title=title("名单跟进（按客户经理）"),
+            columns=followup.COLUMNS["managers"],
+        )
+        ui.table(
+            followup.followup(ctx.run, ctx.month, ctx.branch, manager_id, limits),
+            key="prospect_followup",
+            title=title("待跟进客户（上月名单本月未转化）"),
+            columns=followup.COLUMNS["followup"],
+        )
 
 # Every list comes from ctx.run, masked there in training mode: the workbook needs no masking of its own.
 frames = {"no_loan": no_loan, "maturing": maturing, "coverage": coverage, "gaps": gaps, "dormant": dormant}
