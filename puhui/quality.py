@@ -81,7 +81,7 @@ def control_text(rate, control: float) -> str:
     if rate is None or pd.isna(rate):
         return "无贷款"
     gap = float(rate) - float(control)
-    return f"超控 {fmt.pp(gap)}" if gap > 0 else "控制内"
+    return f"超控 {fmt.pp(gap).lstrip('+')}" if gap > 0 else "控制内"
 
 
 def with_control_text(frame: pd.DataFrame, control: float) -> pd.DataFrame:

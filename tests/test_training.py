@@ -41,7 +41,7 @@ from puhui import cli, deposits, fmt, masking, periods, store, ui
 
 PAGES = [rel for rel, _, _ in ui.PAGES]
 # Pages that show customers (names, phones) once their widgets are used.
-CUSTOMER_PAGES = ["pages/mix.py", "pages/deposits.py", "pages/grid_map.py", "pages/prospects.py"]
+CUSTOMER_PAGES = ["pages/mix.py", "pages/deposits.py", "pages/grid_map.py", "pages/prospects.py", "pages/quality.py"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # An ID number is never preceded by a digit, letter, ``*`` (a masked one) or ``.`` (the
