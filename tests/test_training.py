@@ -396,6 +396,7 @@ EXPLAIN = {
     "pages/grid_map.py": lambda: ["网格", "渗透率", "挂图作战"],
     "pages/campaign.py": _phase_themes,
     "pages/prospects.py": lambda: ["无贷转有贷", "三小一卡", "均衡发展"],
+    "pages/quality.py": lambda: ["逾期欠息", "控制目标", "本月新增逾期客户"],
     "pages/admin.py": lambda: ["审计日志", "用户与角色"],
 }
 
