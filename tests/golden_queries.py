@@ -1,6 +1,7 @@
 """Golden outputs of every query on a fixed demo bank, for refactors that must not change a figure.
 
-``python tests/golden_queries.py record`` writes ``tests/golden/queries.json``: for every
+``python tests/golden_queries.py record`` writes ``tests/golden/queries.json`` (``add`` records only the cases
+of a new query, leaving every recorded case as it is): for every
 file in ``queries/`` and every parameter case below, the columns, the row count and a
 digest of the rows (order-insensitive; decimals by value, doubles to 9 significant digits).
 ``python tests/golden_queries.py dump DIR`` writes each case's rows as CSV, so two
@@ -118,27 +119,40 @@ def digest(rows: list[list]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def _record(con, name: str, params: dict) -> dict:
+    columns, rows = run_case(con, name, params)
+    return {"columns": columns, "rows": len(rows), "digest": digest(rows)}
+
+
 def compute(con) -> dict:
     """Every case's columns, row count and digest."""
-    result = {}
-    for name, params in cases(con):
-        columns, rows = run_case(con, name, params)
-        result[_key(name, params)] = {"columns": columns, "rows": len(rows), "digest": digest(rows)}
-    return result
+    return {_key(name, params): _record(con, name, params) for name, params in cases(con)}
 
 
 def main(argv: list[str]) -> int:
     import tempfile
 
-    if not argv or argv[0] not in ("record", "dump"):
-        print("用法：python tests/golden_queries.py record | dump DIR", file=sys.stderr)
+    if not argv or argv[0] not in ("record", "add", "dump"):
+        print("用法：python tests/golden_queries.py record | add | dump DIR", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         path = build(Path(tmp) / "golden.duckdb")
         from puhui import store
 
         con = store.connect(path)
-        if argv[0] == "record":
+        if argv[0] == "add":
+            # A new query: record its cases only; every recorded case stays as it was.
+            recorded = json.loads(GOLDEN.read_text(encoding="utf-8"))
+            added = {
+                _key(name, params): _record(con, name, params)
+                for name, params in cases(con)
+                if _key(name, params) not in recorded
+            }
+            GOLDEN.write_text(
+                json.dumps({**recorded, **added}, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+            )
+            print(f"added {len(added)} cases to {GOLDEN}")
+        elif argv[0] == "record":
             GOLDEN.parent.mkdir(parents=True, exist_ok=True)
             GOLDEN.write_text(
                 json.dumps(compute(con), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
