@@ -151,7 +151,18 @@ PHASE_START_DATE = derived("数据月份所在阶段的第一天 YYYY-MM-DD（�
 DEPOSIT_LIST = _whole_list_when_manager("deposit_list_top_n")
 PROSPECT_LIST = _whole_list_when_manager("prospect_list_limit")
 
+LIST_THRESHOLDS = {
+    "min_deposit": setting("prospect_min_deposit", int),
+    "payroll_deposit": setting("prospect_payroll_deposit", int),
+    "cash_mgmt_deposit": setting("prospect_cash_mgmt_deposit", int),
+    "window_months": setting("prospect_dormant_months", int),
+}
+CONTROL_RATE = setting("overdue_control_rate", float)
+
 REGISTRY: dict[str, dict[str, Param]] = {
+    "asset_quality": {"month": MONTH, "branch": BRANCH, "control_rate": CONTROL_RATE},
+    "asset_quality_customers": {"month": MONTH, "branch": BRANCH, "manager_id": MANAGER},
+    "asset_quality_trend": {"month": MONTH, "branch": BRANCH, "control_rate": CONTROL_RATE},
     "branch_ranking": {"month": MONTH, **TARGETS},
     "campaign_activities": {"month": MONTH, "branch": BRANCH},
     "campaign_activity_months": {"month": MONTH},
@@ -198,6 +209,15 @@ REGISTRY: dict[str, dict[str, Param]] = {
         "grid_id": optional("网格编号；NULL = 全部网格"),
     },
     "grid_plan": {"month": MONTH, "branch": BRANCH, "phase_start": PHASE_START_DATE},
+    "list_conversion": {"month": MONTH, "branch": BRANCH, **LIST_THRESHOLDS},
+    "list_conversion_trend": {"month": MONTH, "branch": BRANCH, "manager_id": MANAGER, **LIST_THRESHOLDS},
+    "list_followup": {
+        "month": MONTH,
+        "branch": BRANCH,
+        "manager_id": MANAGER,
+        "list": optional("名单：无贷转有贷、到期续贷、产品缺口或睡眠客户；NULL = 全部名单"),
+        **LIST_THRESHOLDS,
+    },
     "manager_customers": {
         "month": MONTH,
         "branch": optional("支行；NULL = 客户经理的客户在哪个支行都列出"),

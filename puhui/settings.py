@@ -72,7 +72,6 @@ SETTINGS: dict[str, Setting] = {
         Setting("evaluation_activities_target", 1, "考核评价：每名客户经理每月应举办的营销活动场数（月月有活动）"),
         Setting("evaluation_results_target", 5, "考核评价：每名客户经理每月活动带来的新开户、新开基本户、新增代发户数之和的目标"),
         Setting("evaluation_coverage_target", 0.5, "考核评价：客户经理名下客户中使用三小一卡（票据贴现、国际结算、现金管理、信用卡）任一产品的占比目标，0–1"),
-        Setting("overdue_control_rate", 0.03, "资产质量：逾期欠息率（逾期欠息金额 ÷ 贷款余额）的控制目标，0–1"),
         Setting(
             "phase_weights",
             None,
@@ -169,6 +168,12 @@ SETTINGS: dict[str, Setting] = {
             "prospect_list_limit", 2000, "存量客户深挖：未选客户经理时每张清单列出的行数（选定客户经理后列出全部）"
         ),
         Setting("prospect_per_manager", 200, "存量客户深挖：未选客户经理时均衡发展每位客户经理每类列出的候选客户数"),
+        Setting(
+            "overdue_control_rate",
+            0.03,
+            "资产质量：逾期欠息率（逾期欠息金额 ÷ 贷款余额）的控制目标，0–1（种子 001 按年度控制目标，默认 3%），"
+            "客户经理、支行和全条线的逾期率高于此值即标为超控",
+        ),
     ]
 }
 

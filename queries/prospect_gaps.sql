@@ -21,53 +21,11 @@
 -- customer_name and phone are personal data (masked in training mode).
 -- Order: number of gaps, then deposits, largest first.
 -- Registry (puhui/queries.py): $payroll_deposit, $cash_mgmt_deposit, $limit come from the settings unless given.
-with book as (
-    select
-        *,
-        case
-            when customer_kind is not null then customer_kind not in ('个人', '农户', '自然人')
-            else regexp_matches(customer_name, '公司|厂|店|合作社|个体|商行|经营部|中心')
-        end as is_business,
-        case
-            when customer_kind is not null then customer_kind like '%企业%' or customer_kind like '%公司%'
-            else customer_name like '%公司%'
-        end as is_firm
-    from prospect_book($month, $branch, $manager_id)
-),
-
-flagged as (
-    select
-        *,
-        segment in ('线下授信', '线上授信') and is_business
-        and not coalesce(has_basic_account, false) as gap_basic_account,
-        is_firm and deposits >= $payroll_deposit and not coalesce(has_payroll, false) as gap_payroll,
-        is_firm and coalesce(dep_settlement, 0) >= $cash_mgmt_deposit
-        and not coalesce(has_cash_mgmt, false) as gap_cash_mgmt,
-        segment = '线下授信' and is_firm
-        and not coalesce(has_bill_discount, false) as gap_bill_discount,
-        is_business and coalesce(regexp_matches(industry, '进出口|外贸|跨境|国际贸易'), false)
-        and not coalesce(has_intl_settlement, false) as gap_intl_settlement,
-        segment in ('线下授信', '线上授信')
-        and not coalesce(has_credit_card, false) as gap_credit_card
-    from book
-),
-
-gaps as (
-    select
-        *,
-        concat_ws(
-            '、',
-            case when gap_basic_account then '基本户' end,
-            case when gap_payroll then '代发工资' end,
-            case when gap_cash_mgmt then '现金管理' end,
-            case when gap_bill_discount then '票据贴现' end,
-            case when gap_intl_settlement then '国际结算' end,
-            case when gap_credit_card then '信用卡' end
-        ) as gaps,
-        cast(gap_basic_account as integer) + cast(gap_payroll as integer)
-        + cast(gap_cash_mgmt as integer) + cast(gap_bill_discount as integer)
-        + cast(gap_intl_settlement as integer) + cast(gap_credit_card as integer) as gap_count
-    from flagged
+-- The rules live in the model customer_gaps (also read by list_members: the lists that report back).
+with gaps as (
+    select *
+    from customer_gaps($month, $month, $branch, $payroll_deposit, $cash_mgmt_deposit)
+    where $manager_id is null or manager_id = $manager_id
 ),
 
 listed as (

@@ -26,6 +26,20 @@ if str(ROOT) not in sys.path:
 GOLDEN = ROOT / "tests" / "golden" / "queries.json"
 # A fixed bank: the demo's own generator with a fixed end month, so the date of the run does not matter.
 DEMO = {"seed": 42, "customers": 800, "months": 13, "end_month": "2026-10"}
+# Queries added after the recording (issue 14), kept out of it so that the recorded figures stay
+# byte for byte what they were; their figures are checked on hand-built books (tests/test_quality.py).
+# The lead may record them once their branch is merged (record writes every query, these too).
+NOT_RECORDED = frozenset(
+    {
+        "asset_quality",
+        "asset_quality_customers",
+        "asset_quality_trend",
+        "list_conversion",
+        "list_conversion_trend",
+        "list_followup",
+        "manager_evaluation",
+    }
+)
 
 
 def build(path: Path) -> Path:
@@ -58,8 +72,8 @@ def _canonical(value):
     return str(value)
 
 
-def cases(con) -> list[tuple[str, dict]]:
-    """Every (query, given parameters) pair the golden file holds."""
+def cases(con, recorded_only: bool = False) -> list[tuple[str, dict]]:
+    """Every (query, given parameters) pair the golden file holds (``recorded_only``: not NOT_RECORDED)."""
     from puhui import queries
 
     months = [r[0] for r in con.execute("select distinct month from customers order by month desc").fetchall()]
@@ -77,6 +91,8 @@ def cases(con) -> list[tuple[str, dict]]:
     ).fetchall()[0][0]
     out: list[tuple[str, dict]] = []
     for name in queries.names():
+        if recorded_only and name in NOT_RECORDED:
+            continue
         spec = queries.get(name).spec
         month_values = [newest, middle, earliest] if "month" in spec else [None]
         branch_values = [None, branch] if "branch" in spec else [None]
@@ -124,9 +140,9 @@ def _record(con, name: str, params: dict) -> dict:
     return {"columns": columns, "rows": len(rows), "digest": digest(rows)}
 
 
-def compute(con) -> dict:
-    """Every case's columns, row count and digest."""
-    return {_key(name, params): _record(con, name, params) for name, params in cases(con)}
+def compute(con, recorded_only: bool = False) -> dict:
+    """Every case's columns, row count and digest (``recorded_only``: leave out NOT_RECORDED)."""
+    return {_key(name, params): _record(con, name, params) for name, params in cases(con, recorded_only)}
 
 
 def main(argv: list[str]) -> int:
