@@ -46,6 +46,7 @@ GRAIN = {
     "grid_plan": ("grid_id", "manager_id", "week"),
     "manager_customers": ("customer_id", "branch"),
     "manager_mix": ("manager_id", "branch"),
+    "manager_evaluation": ("manager_id", "branch"),
     "mix_trend": ("month",),
     "overview": ("metric",),
     "prospect_coverage": ("manager_id", "branch"),
@@ -438,7 +439,22 @@ def _exact_grid_channel_totals(con, given, records, book):
     assert sum(r["customers"] for r in records) == len(rows)
 
 
+def _exact_manager_evaluation(con, given, records, book):
+    # The score is the sum of the points; no indicator gives more than its maximum; ranks follow the score.
+    for r in records:
+        points = [v for k, v in r.items() if k.startswith("p_") and v is not None]
+        maxima = [v for k, v in r.items() if k.startswith("max_") and v is not None]
+        assert len(points) == len(maxima) and sum(maxima) == pytest.approx(100)
+        assert float(r["score"]) == pytest.approx(sum(points), abs=0.006)
+        assert all(0 <= r[k] <= r["max_" + k[2:]] + 1e-9 for k in r if k.startswith("p_") and r[k] is not None)
+    ordered = sorted(records, key=lambda r: r["rank"])
+    assert [r["score"] for r in ordered] == sorted((r["score"] for r in records), reverse=True)
+    mix = queries.run(con, "manager_mix", {k: v for k, v in given.items() if k in ("month", "branch")})
+    assert {r["manager_id"] for r in records} == set(mix[mix["is_manager"]]["manager_id"])
+
+
 EXACT = {
+    "manager_evaluation": _exact_manager_evaluation,
     "deposit_by_branch": _exact_deposit_by_branch,
     "deposit_trend": _exact_deposit_trend,
     "deposit_by_segment": _exact_deposit_by_segment,
