@@ -70,8 +70,16 @@ SETTINGS: dict[str, Setting] = {
             "考核评价：各指标的权重（指标=权重，逗号分隔；结果指标 70、行为指标 30）；上传的考核方案按年度、支行覆盖",
         ),
         Setting("evaluation_activities_target", 1, "考核评价：每名客户经理每月应举办的营销活动场数（月月有活动）"),
-        Setting("evaluation_results_target", 5, "考核评价：每名客户经理每月活动带来的新开户、新开基本户、新增代发户数之和的目标"),
-        Setting("evaluation_coverage_target", 0.5, "考核评价：客户经理名下客户中使用三小一卡（票据贴现、国际结算、现金管理、信用卡）任一产品的占比目标，0–1"),
+        Setting(
+            "evaluation_results_target",
+            5,
+            "考核评价：每名客户经理每月活动带来的新开户、新开基本户、新增代发户数之和的目标",
+        ),
+        Setting(
+            "evaluation_coverage_target",
+            0.5,
+            "考核评价：客户经理名下客户中使用三小一卡（票据贴现、国际结算、现金管理、信用卡）任一产品的占比目标，0–1",
+        ),
         Setting(
             "phase_weights",
             None,
