@@ -265,3 +265,19 @@ def test_page_on_the_messy_uploaded_book(messy_apptest_db, monkeypatch):
     at = _page(messy_apptest_db)
     assert not at.exception, [e.value for e in at.exception]
     assert at.dataframe or any("没有可参评" in i.value for i in at.info)
+
+
+def test_a_scoped_head_sees_the_same_scores_under_the_lines_scheme(book):
+    from puhui import access
+
+    plan = ingest.analyse([("考核方案.xlsx", _scheme_xlsx([[2026, "管户数", 50, None]]))], book)
+    ingest.commit(plan, book)
+    line = queries.run(book, "manager_evaluation", {"month": M})
+    scoped = queries.run(access.scope_cursor(book, [B]), "manager_evaluation", {"month": M})
+    assert list(scoped["score"]) == list(line["score"])
+    assert float(_row(scoped, "A")["max_accounts"]) == float(_row(line, "A")["max_accounts"])
+    # Another sub-branch's own scheme stays out of sight.
+    plan = ingest.analyse([("城西方案.xlsx", _scheme_xlsx([[2026, "逾期率", 99, "城西支行"]]))], book)
+    ingest.commit(plan, book)
+    seen = access.scope_cursor(book, [B]).execute("select distinct branch from scheme").fetchall()
+    assert {r[0] for r in seen} == {None}
