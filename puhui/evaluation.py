@@ -74,7 +74,6 @@ RANKING_COLUMNS: dict[str, tuple[str, str]] = {
     "rank": ("排名", "count"),
     "manager_name": ("客户经理", "text"),
     "branch": ("支行", "text"),
-    "team": ("团队", "text"),
     "score": ("得分", "number"),
     "result_points": ("结果指标得分", "number"),
     "behaviour_points": ("行为指标得分", "number"),
@@ -337,7 +336,7 @@ def trend_frame(by_month: dict[str, pd.DataFrame], manager_id: str | None = None
 def trend_figure(trend: pd.DataFrame, name: str | None = None) -> go.Figure:
     """The trend as lines: the scope's average and median, and one manager's score (rank in the hover)."""
     figure = go.Figure()
-    labels = list(trend["month"])
+    labels = [fmt.month_label(m) for m in trend["month"]]  # 2026年6月, not plotly's own "Jun 2026"
     figure.add_scatter(x=labels, y=trend["average"], name="范围平均分", mode="lines+markers", line={"color": "#7f7f7f"})
     figure.add_scatter(
         x=labels, y=trend["median"], name="中位数", mode="lines", line={"color": "#bbbbbb", "dash": "dot"}
