@@ -215,12 +215,22 @@ def branch_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+# Tables whose rows without a sub-branch are rules for everyone, not another sub-branch's data: a scoped user's
+# managers are scored by the line's 考核方案 as everyone else's are.
+LINE_RULES = frozenset({"scheme"})
+# Tables whose rows without a sub-branch may still belong to one person: a target uploaded for a customer
+# manager without 支行 is that manager's, and shown to whoever sees the manager's sub-branch.
+MANAGER_ROWS = frozenset({"targets"})
+
+
 def scope_cursor(con: duckdb.DuckDBPyConnection, branches: Iterable[str] | None) -> duckdb.DuckDBPyConnection:
     """A cursor of ``con`` that sees only ``branches`` (None: a plain cursor that sees everything).
 
     Each table with a ``branch`` column is shadowed on the cursor by a temporary view of the
     same name over the stored table, limited to the allowed sub-branches (rows without a
-    sub-branch, such as line-level targets, are not shown to a scoped user either).
+    sub-branch, such as line-level targets, are not shown to a scoped user either), except the
+    tables of :data:`LINE_RULES`, whose line-level rows are rules every manager is scored by, and the
+    rows of :data:`MANAGER_ROWS` that name a manager of an allowed sub-branch (a personal target).
     """
     cursor = con.cursor()
     if branches is None:
@@ -232,8 +242,14 @@ def scope_cursor(con: duckdb.DuckDBPyConnection, branches: Iterable[str] | None)
     if allowed:
         cursor.executemany("insert into temp.main.puhui_scope values ($1)", [[b] for b in allowed])
     for table in branch_tables(cursor):
+        line_rows = " or branch is null" if table in LINE_RULES else ""
+        if table in MANAGER_ROWS:
+            line_rows = (
+                " or (branch is null and manager_id in (select manager_id from "
+                f"{quoted_catalog}.main.managers where branch in (select branch from temp.main.puhui_scope)))"
+            )
         cursor.execute(
             f'create or replace temp view "{table}" as select * from {quoted_catalog}.main."{table}" '
-            "where branch in (select branch from temp.main.puhui_scope)"
+            f"where branch in (select branch from temp.main.puhui_scope){line_rows}"
         )
     return cursor

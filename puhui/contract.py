@@ -27,6 +27,23 @@ SEGMENTS = ("线下授信", "线上授信", "非授信")
 GRID_TYPES = ("园区", "商圈", "专业市场", "产业集群", "社区", "行政村", "政府渠道", "商会协会")
 VISIT_METHODS = ("电话", "上门", "短信", "网上")
 ROLES = ("客户经理", "团队负责人", "分管行长")
+# The indicators of the monthly manager evaluation (考核评价), results first, then behaviour:
+# the names a 考核方案 sheet uses and the labels of the 考核评价 page.
+EVALUATION_INDICATORS = (
+    "管户数",
+    "管户结构",
+    "贷款增长",
+    "存款增长",
+    "活动成效",
+    "三小一卡",
+    "逾期率",
+    "电话走访",
+    "上门走访",
+    "异动上门",
+    "活动举办",
+    "网格深耕",
+    "名单跟进",
+)
 METRICS = (
     "管户数",
     "线下授信户数",
@@ -344,7 +361,20 @@ VISITS = Table(
     date_column="visit_date",
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (MANAGERS, CUSTOMERS, GRIDS, ACTIVITIES, TARGETS, VISITS)}
+SCHEME = Table(
+    "scheme",
+    "考核方案",
+    (
+        column("year", "年度", YEAR, ["年份"], True),
+        column("indicator", "考核指标", ENUM, ["指标", "指标名称"], True, choices=EVALUATION_INDICATORS),
+        column("weight", "权重", NUMBER, ["分值", "权重分"], True),
+        column("branch", "支行", TEXT, ["所属支行"]),
+    ),
+    "yearly",
+    ("考核方案", "考核"),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (MANAGERS, CUSTOMERS, GRIDS, ACTIVITIES, TARGETS, VISITS, SCHEME)}
 
 # Columns the store adds to every table beside the contract's.
 SQL_TYPES = {

@@ -650,6 +650,8 @@ def _sql_expr(col: contract.Column, raw: str, is_double: bool, unit: str | None)
     """SQL for the clean value of ``col`` from its raw column."""
     if col.type == contract.AMOUNT:
         return _sql_money(_sql_text_number(raw, is_double), unit or "元")
+    if col.type == contract.NUMBER and col.name != "target":  # a plain number (a 考核方案 weight): no unit
+        return _sql_money(_sql_text_number(raw, is_double), "元")
     if col.type == contract.NUMBER:  # targets: amounts follow units, counts do not
         text = _sql_text_number(raw, is_double)
         return (

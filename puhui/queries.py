@@ -37,7 +37,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import models, periods, settings, store
+from . import contract, models, periods, settings, store
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -101,6 +101,31 @@ def _phase_start_date(params: dict) -> str | None:
     if not params.get("month"):
         return None
     return _phase(params).start_date(int(params["month"][:4])).isoformat()
+
+
+def evaluation_weights(text: str) -> dict[str, float]:
+    """The evaluation's weights from the setting ``evaluation_weights`` (``指标=权重,…``), every indicator
+    of :data:`contract.EVALUATION_INDICATORS` in its order (one left out weighs 0).
+
+    >>> evaluation_weights("管户数=20, 逾期率=5")["管户数"], evaluation_weights("管户数=20")["逾期率"]
+    (20.0, 0.0)
+    """
+    weights = dict.fromkeys(contract.EVALUATION_INDICATORS, 0.0)
+    for part in str(text or "").replace("，", ",").split(","):
+        if not part.strip():
+            continue
+        label, _, value = part.partition("=")
+        label = label.strip()
+        if label not in weights:
+            raise QueryError(f"考核评价权重中的指标“{label}”不存在；可用：{'、'.join(contract.EVALUATION_INDICATORS)}")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise QueryError(f"考核评价权重“{part.strip()}”的权重不是数字") from None
+        if weight < 0:
+            raise QueryError(f"考核评价权重“{part.strip()}”不能为负数")
+        weights[label] = weight
+    return weights
 
 
 MONTH = Param(SCOPE, "数据月份 YYYY-MM；未给出时取所选范围（全条线或 $branch）最新的完整月份")
@@ -204,6 +229,26 @@ REGISTRY: dict[str, dict[str, Param]] = {
         **TARGETS,
         "overloaded_accounts": setting("overloaded_accounts", int),
         "bottom_group_share": setting("bottom_group_share", float),
+    },
+    "manager_evaluation": {
+        "month": MONTH,
+        "branch": BRANCH,
+        **TARGETS,
+        "overloaded_accounts": setting("overloaded_accounts", int),
+        "bottom_group_share": setting("bottom_group_share", float),
+        "threshold_manager": setting("visit_threshold_manager", int),
+        "threshold_lead": setting("visit_threshold_lead", int),
+        "threshold_vp": setting("visit_threshold_vp", int),
+        "control_rate": setting("overdue_control_rate", float),
+        "activities_target": setting("evaluation_activities_target", float),
+        "results_target": setting("evaluation_results_target", float),
+        "coverage_target": setting("evaluation_coverage_target", float),
+        "min_deposit": setting("prospect_min_deposit", int),
+        "payroll_deposit": setting("prospect_payroll_deposit", int),
+        "cash_mgmt_deposit": setting("prospect_cash_mgmt_deposit", int),
+        "dormant_months": setting("prospect_dormant_months", int),
+        "weight_labels": setting("evaluation_weights", lambda v: list(evaluation_weights(v))),
+        "weight_values": setting("evaluation_weights", lambda v: list(evaluation_weights(v).values())),
     },
     "mix_trend": {"month": MONTH, "branch": BRANCH, "manager_id": MANAGER},
     "overview": {"month": MONTH, "branch": BRANCH, **TARGETS},

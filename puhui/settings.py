@@ -64,6 +64,23 @@ SETTINGS: dict[str, Setting] = {
         Setting("overloaded_accounts", 300, "管户数超过此值视为超负荷"),
         Setting("bottom_group_share", 0.25, "集训营：按管户总数排名最后的比例"),
         Setting(
+            "evaluation_weights",
+            "管户数=10,管户结构=10,贷款增长=15,存款增长=15,活动成效=5,三小一卡=5,逾期率=10,"
+            "电话走访=5,上门走访=5,异动上门=5,活动举办=5,网格深耕=5,名单跟进=5",
+            "考核评价：各指标的权重（指标=权重，逗号分隔；结果指标 70、行为指标 30）；上传的考核方案按年度、支行覆盖",
+        ),
+        Setting("evaluation_activities_target", 1, "考核评价：每名客户经理每月应举办的营销活动场数（月月有活动）"),
+        Setting(
+            "evaluation_results_target",
+            5,
+            "考核评价：每名客户经理每月活动带来的新开户、新开基本户、新增代发户数之和的目标",
+        ),
+        Setting(
+            "evaluation_coverage_target",
+            0.5,
+            "考核评价：客户经理名下客户中使用三小一卡（票据贴现、国际结算、现金管理、信用卡）任一产品的占比目标，0–1",
+        ),
+        Setting(
             "phase_weights",
             None,
             "改用另一套阶段日历时：各阶段的年度目标分配权重，如 4,3,3,2（留空用 puhui/plans.py 的阶段计划）",

@@ -43,7 +43,7 @@ import pandas as pd
 
 from . import audit, contract, settings
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEMO_FILE_NAME = "演示数据"
 WHOLE_LINE = "全条线"
 
@@ -61,6 +61,21 @@ def connect(db: str | Path | None = None, read_only: bool = False) -> duckdb.Duc
     path = settings.db_path(db)
     if read_only and path.exists():
         con = _locked(duckdb.connect(str(path), read_only=True, config=hardened_config()))
+        if _schema_version(con) < SCHEMA_VERSION:
+            # A database from an older version: upgrade it once (briefly writable), then read it.
+            con.close()
+            try:
+                writer = _locked(duckdb.connect(str(path), config=hardened_config()))
+            except duckdb.IOException as exc:
+                raise StoreBusy(
+                    f"数据库 {path.name} 的结构来自旧版本，需要升级一次，但它正被另一个程序以写方式打开。"
+                    "请先关闭那个程序（或在那里完成升级）后再试。"
+                ) from exc
+            try:
+                migrate(writer)
+            finally:
+                writer.close()
+            con = _locked(duckdb.connect(str(path), read_only=True, config=hardened_config()))
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = _locked(duckdb.connect(str(path), config=hardened_config()))
@@ -148,7 +163,21 @@ MIGRATIONS: dict[int, list[str | Callable[[duckdb.DuckDBPyConnection], None]]] =
     ],
     # Who did what: appended by the app (puhui/audit.py), read on the 审计 page.
     3: list(audit.DDL),
+    # The 考核方案 table (issue 14) in databases created before it (newer ones have it from version 1).
+    4: [
+        _table_ddl(contract.SCHEME, contract.SCHEME.name),
+        _table_ddl(contract.SCHEME, f"{contract.SCHEME.name}_replaced", ", replaced_by bigint"),
+    ],
 }
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version a database holds (0 without the meta table)."""
+    try:
+        row = con.execute("select value from meta where key = 'schema_version'").fetchall()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0][0]) if row else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:

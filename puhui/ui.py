@@ -62,6 +62,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/campaign.py", "阶段营销", "📅"),
     ("pages/prospects.py", "存量客户深挖", "🎯"),
     ("pages/quality.py", "资产质量", "🩺"),
+    ("pages/evaluation.py", "考核评价", "🏅"),
     ("pages/admin.py", "审计与用户", "🛡️"),
 )
 UPLOAD_PAGE = "pages/upload.py"

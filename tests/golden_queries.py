@@ -1,6 +1,7 @@
 """Golden outputs of every query on a fixed demo bank, for refactors that must not change a figure.
 
-``python tests/golden_queries.py record`` writes ``tests/golden/queries.json``: for every
+``python tests/golden_queries.py record`` writes ``tests/golden/queries.json`` (``add`` records only the cases
+of a new query, leaving every recorded case as it is): for every
 file in ``queries/`` and every parameter case below, the columns, the row count and a
 digest of the rows (order-insensitive; decimals by value, doubles to 9 significant digits).
 ``python tests/golden_queries.py dump DIR`` writes each case's rows as CSV, so two
@@ -25,20 +26,6 @@ if str(ROOT) not in sys.path:
 GOLDEN = ROOT / "tests" / "golden" / "queries.json"
 # A fixed bank: the demo's own generator with a fixed end month, so the date of the run does not matter.
 DEMO = {"seed": 42, "customers": 800, "months": 13, "end_month": "2026-10"}
-# Queries added after the recording (issue 14), kept out of it so that the recorded figures stay
-# byte for byte what they were; their figures are checked on hand-built books (tests/test_quality.py).
-# The lead may record them once their branch is merged (record writes every query, these too).
-NOT_RECORDED = frozenset(
-    {
-        "asset_quality",
-        "asset_quality_customers",
-        "asset_quality_trend",
-        "list_conversion",
-        "list_conversion_trend",
-        "list_followup",
-    }
-)
-
 
 def build(path: Path) -> Path:
     """The golden demo bank at ``path``."""
@@ -70,8 +57,8 @@ def _canonical(value):
     return str(value)
 
 
-def cases(con, recorded_only: bool = False) -> list[tuple[str, dict]]:
-    """Every (query, given parameters) pair the golden file holds (``recorded_only``: not NOT_RECORDED)."""
+def cases(con) -> list[tuple[str, dict]]:
+    """Every (query, given parameters) pair the golden file holds."""
     from puhui import queries
 
     months = [r[0] for r in con.execute("select distinct month from customers order by month desc").fetchall()]
@@ -89,8 +76,6 @@ def cases(con, recorded_only: bool = False) -> list[tuple[str, dict]]:
     ).fetchall()[0][0]
     out: list[tuple[str, dict]] = []
     for name in queries.names():
-        if recorded_only and name in NOT_RECORDED:
-            continue
         spec = queries.get(name).spec
         month_values = [newest, middle, earliest] if "month" in spec else [None]
         branch_values = [None, branch] if "branch" in spec else [None]
@@ -133,27 +118,40 @@ def digest(rows: list[list]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def compute(con, recorded_only: bool = False) -> dict:
-    """Every case's columns, row count and digest (``recorded_only``: leave out NOT_RECORDED)."""
-    result = {}
-    for name, params in cases(con, recorded_only):
-        columns, rows = run_case(con, name, params)
-        result[_key(name, params)] = {"columns": columns, "rows": len(rows), "digest": digest(rows)}
-    return result
+def _record(con, name: str, params: dict) -> dict:
+    columns, rows = run_case(con, name, params)
+    return {"columns": columns, "rows": len(rows), "digest": digest(rows)}
+
+
+def compute(con) -> dict:
+    """Every case's columns, row count and digest."""
+    return {_key(name, params): _record(con, name, params) for name, params in cases(con)}
 
 
 def main(argv: list[str]) -> int:
     import tempfile
 
-    if not argv or argv[0] not in ("record", "dump"):
-        print("用法：python tests/golden_queries.py record | dump DIR", file=sys.stderr)
+    if not argv or argv[0] not in ("record", "add", "dump"):
+        print("用法：python tests/golden_queries.py record | add | dump DIR", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         path = build(Path(tmp) / "golden.duckdb")
         from puhui import store
 
         con = store.connect(path)
-        if argv[0] == "record":
+        if argv[0] == "add":
+            # A new query: record its cases only; every recorded case stays as it was.
+            recorded = json.loads(GOLDEN.read_text(encoding="utf-8"))
+            added = {
+                _key(name, params): _record(con, name, params)
+                for name, params in cases(con)
+                if _key(name, params) not in recorded
+            }
+            GOLDEN.write_text(
+                json.dumps({**recorded, **added}, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+            )
+            print(f"added {len(added)} cases to {GOLDEN}")
+        elif argv[0] == "record":
             GOLDEN.parent.mkdir(parents=True, exist_ok=True)
             GOLDEN.write_text(
                 json.dumps(compute(con), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"

@@ -52,6 +52,7 @@ GRAIN = {
     "list_followup": ("list", "customer_id", "branch"),
     "manager_customers": ("customer_id", "branch"),
     "manager_mix": ("manager_id", "branch"),
+    "manager_evaluation": ("manager_id", "branch"),
     "mix_trend": ("month",),
     "overview": ("metric",),
     "prospect_coverage": ("manager_id", "branch"),
@@ -474,8 +475,23 @@ def _exact_asset_quality(con, given, records, book):
             assert r["overdue_rate"] == pytest.approx(float(r["overdue"]) / float(r["loans"]))
 
 
+def _exact_manager_evaluation(con, given, records, book):
+    # The score is the sum of the points; no indicator gives more than its maximum; ranks follow the score.
+    for r in records:
+        points = [v for k, v in r.items() if k.startswith("p_") and v is not None]
+        maxima = [v for k, v in r.items() if k.startswith("max_") and v is not None]
+        assert len(points) == len(maxima) and sum(maxima) == pytest.approx(100)
+        assert float(r["score"]) == pytest.approx(sum(points), abs=0.006)
+        assert all(0 <= r[k] <= r["max_" + k[2:]] + 1e-9 for k in r if k.startswith("p_") and r[k] is not None)
+    ordered = sorted(records, key=lambda r: r["rank"])
+    assert [r["score"] for r in ordered] == sorted((r["score"] for r in records), reverse=True)
+    mix = queries.run(con, "manager_mix", {k: v for k, v in given.items() if k in ("month", "branch")})
+    assert {r["manager_id"] for r in records} == set(mix[mix["is_manager"]]["manager_id"])
+
+
 EXACT = {
     "asset_quality": _exact_asset_quality,
+    "manager_evaluation": _exact_manager_evaluation,
     "deposit_by_branch": _exact_deposit_by_branch,
     "deposit_trend": _exact_deposit_trend,
     "deposit_by_segment": _exact_deposit_by_segment,

@@ -398,6 +398,7 @@ EXPLAIN = {
     "pages/prospects.py": lambda: ["无贷转有贷", "三小一卡", "均衡发展"],
     "pages/quality.py": lambda: ["逾期欠息", "控制目标", "本月新增逾期客户"],
     "pages/admin.py": lambda: ["审计日志", "用户与角色"],
+    "pages/evaluation.py": lambda: ["结果指标", "行为指标", "序时进度", "集训营", "考核方案"],
 }
 
 

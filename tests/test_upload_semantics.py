@@ -333,6 +333,7 @@ def test_5_a_filled_template_uploads_back_without_a_note_on_its_headers(db, tabl
         "activities": ["2026-11-05", "园区行", BRANCH, "M01", "G01", 3],
         "targets": [2026, "管户数", 100, BRANCH],
         "visits": ["2026-11-06", "M01", "C001", "上门", "客户经理", BRANCH],
+        "scheme": [2026, "管户数", 10, BRANCH],
     }
     book = openpyxl.load_workbook(io.BytesIO(templates.template_xlsx(table_name)))
     for name in [table_name] if table_name else list(contract.TABLES):

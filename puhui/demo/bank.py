@@ -20,6 +20,7 @@ from .flows import build_flows
 from .grids import build_grid_cells, insert_grids
 from .ingests import clear_demo, refuse_real_data, register_ingests
 from .roster import build_roster, insert_managers
+from .scheme import insert_scheme
 from .targets import insert_targets
 from .visits import insert_visits
 
@@ -57,6 +58,7 @@ def fill_tables(builder: Builder, ids: dict[str, int]) -> None:
     build_flows(builder)
     insert_activities(builder, ids["activities"])
     insert_targets(builder, ids["targets"])
+    insert_scheme(builder, ids["scheme"])
 
 
 def record_meta(builder: Builder) -> None:
