@@ -45,11 +45,10 @@ with st.container(key="evaluation_ranking_box"):
         download=False,
     )
 month_text, scope_text = ui.download_scope()
+sheet_heading = ui.download_heading("考核评价表")  # now: the scope is the page's while it is drawn
 ui.download(
     "下载考核评价表（全部指标，供月度考核会）",
-    data=lambda: ui.xlsx_bytes(
-        evaluation.sheet(rows), "考核评价表", ui.download_heading("考核评价表"), evaluation.SHEET_COLUMNS
-    ),
+    data=lambda: ui.xlsx_bytes(evaluation.sheet(rows), "考核评价表", sheet_heading, evaluation.SHEET_COLUMNS),
     file_name=f"考核评价表_{month_text}_{scope_text}.xlsx",
     key="evaluation_sheet__xlsx",
 )

@@ -25,7 +25,16 @@ from streamlit.testing.v1 import AppTest
 from puhui import ui
 
 ROOT = Path(__file__).absolute().parent.parent
-PAGES = ["app.py", "pages/mix.py", "pages/deposits.py", "pages/campaign.py", "pages/grid_map.py", "pages/prospects.py"]
+PAGES = [
+    "app.py",
+    "pages/mix.py",
+    "pages/deposits.py",
+    "pages/campaign.py",
+    "pages/grid_map.py",
+    "pages/prospects.py",
+    "pages/quality.py",
+    "pages/evaluation.py",
+]
 # A figure written as text: digits with separators, a decimal part, a unit or a per cent sign.
 NUMBER_AS_TEXT = re.compile(r"^[+\-−]?\d[\d,]*(\.\d+)?\s*(万元|亿元|元|户|人|%|个百分点|百分点)?$")
 # Columns whose values are identifiers made of digits (a customer number, a phone), not figures.

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from puhui import mix as mx
-from puhui import periods, queries, store
+from puhui import periods, queries, settings, store
 
 A, B = "城关支行", "开发区支行"
 
@@ -341,7 +341,7 @@ def test_year_without_uploaded_targets(con):
 
 def test_fallbacks_equal_settings():
     """The registry fills the targets from the settings; the SQL fallbacks left equal them (they cannot drift)."""
-    sql = queries.get("manager_mix").sql
+    sql = (settings.QUERIES_DIR / "models" / "manager_mix.sql").read_text(encoding="utf-8")  # the rule's model
     params = mx.mix_params()
     assert params == {
         "default_offline": 25,
@@ -353,8 +353,10 @@ def test_fallbacks_equal_settings():
         "overloaded_accounts": 300,
         "bottom_group_share": 0.25,
     }
+    model_names = {"overloaded_accounts": "d_overloaded", "bottom_group_share": "d_share"}
     for name, value in params.items():
-        assert f"coalesce(${name}, {value})" in sql
+        short = model_names.get(name, name.replace("default_", "d_"))
+        assert f"coalesce({short}, {value})" in sql
     for name in ("manager_mix", "overview", "branch_ranking"):
         query = queries.get(name)
         assert queries.resolve(query, {"month": "2026-02"}) == {

@@ -349,8 +349,8 @@ def money_columns(builder: Builder) -> str:
              when {uniform("hp", "term")} < 0.85 then 730 else 1095 end as term_off,
         date '2015-01-01' + ({hashed("hp", "anchor")} % 3650)::int as anchor,
         0.3 * {uniform("hp", "amort")} as amort,
-        case when {uniform("hp", "od")} < 0.025 then ({hashed("hp", "odi")} % {n})::int else {n + 1} end as overdue_idx,
-        0.03 + 0.3 * {uniform("hp", "odr")} as overdue_rate,
+        case when {uniform("hp", "od")} < 0.09 then ({hashed("hp", "odi")} % {n})::int else {n + 1} end as overdue_idx,
+        0.05 + 0.4 * {uniform("hp", "odr")} as overdue_rate,
         round(0.2 + 0.8 * {uniform("hp", "ls")}, 4) as loan_share,
         {uniform("hp", "ssn")} < 0.25 as settle_low,
         {uniform("hp", "ss")} as u_settle
