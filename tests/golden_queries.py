@@ -27,6 +27,7 @@ GOLDEN = ROOT / "tests" / "golden" / "queries.json"
 # A fixed bank: the demo's own generator with a fixed end month, so the date of the run does not matter.
 DEMO = {"seed": 42, "customers": 800, "months": 13, "end_month": "2026-10"}
 
+
 def build(path: Path) -> Path:
     """The golden demo bank at ``path``."""
     from puhui import demo
