@@ -185,10 +185,34 @@ def _cached_masked(
     return _mask(_cached_query(db, version, scope, name, sql_text, params, _con))
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def _cached_derived(
+    db: str,
+    version: tuple[int, int],
+    scope: tuple,
+    training: bool,
+    filters: tuple,
+    environment: tuple,
+    name: str,
+    inputs: tuple,
+    _build: Callable[[], object],
+) -> object:
+    # Everything a derived result depends on is in the key: the data (file, version), who
+    # looks (scope), masking, the sidebar filters, the settings (PUHUI_* variables) and the
+    # caller's own inputs (widget values). _build is not hashed.
+    return _build()
+
+
+def _environment() -> tuple:
+    """The settings as the environment overrides them (a derived result depends on them)."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PUHUI_")))
+
+
 def clear_cache() -> None:
     """Forget every cached query result (after storing or undoing an ingest)."""
     _cached_query.clear()
     _cached_masked.clear()
+    _cached_derived.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -279,6 +303,39 @@ class Context:
         return cached(
             str(self.db_path), self.version, self.access.cache_key(), name, queries.get(name).sql, key, self.con
         )
+
+    def derive(self, name: str, build: Callable[[], object], *inputs):
+        """``build()`` (a frame, figure or deck made from this page's queries), cached across reruns.
+
+        The result is kept per database file, data version, the viewer's scope, training
+        mode, month and sub-branch, the settings, ``name`` and ``inputs`` (the widget values
+        ``build`` reads besides those): pass every other value ``build`` depends on in
+        ``inputs``, or it may be served a result built for other values. A result is never
+        served to another scope or masking mode.
+        """
+        return _cached_derived(
+            str(self.db_path),
+            self.version,
+            self.access.cache_key(),
+            self.training,
+            (self.month, self.branch),
+            _environment(),
+            name,
+            inputs,
+            build,
+        )
+
+    def run_later(self, name: str, **params) -> Callable[[], pd.DataFrame]:
+        """A callable that runs query ``name`` as :meth:`run` would (same parameters, scope and
+        masking), on a fresh cursor, uncached: for a download's full list, built only on click.
+        """
+        values, training = self.params(name, **params), self.training
+
+        def run() -> pd.DataFrame:
+            frame = queries.run(self.fresh_cursor(), name, values)
+            return _mask(frame) if training else frame
+
+        return run
 
     def fresh_cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor with this page's scope, for work done after the run (a download built on click)."""
@@ -760,6 +817,8 @@ def table(
     download: bool = True,
     name: str | None = None,
     filters: dict | None = None,
+    full: Callable[[], pd.DataFrame] | None = None,
+    total: int | None = None,
 ) -> None:
     """A table with Chinese headers and formatted amounts, plus an xlsx download button.
 
@@ -772,32 +831,35 @@ def table(
     The download is named after ``name`` (else the title without its bracketed explanation),
     the month and the scope (``客户经理存款构成_2026-10_城关支行.xlsx``); its title row also
     lists ``filters`` (``{"客户经理": "M001"}``). A table with a download needs a title or a name.
+
+    A long list may come as its first rows (``frame``) with ``total``, the count of every
+    row, and ``full``, which builds every row when the download is clicked (:meth:`Context.run_later`):
+    the page then neither holds nor sends what is not on screen.
     """
     columns = columns or {}
     if download and not (name or title):
         raise ValueError(f"表格 {key} 可下载，须有中文标题或下载名称")
     if title:
         st.markdown(f"**{fmt.md(title)}**")
-    _log_customer_list(frame, key, title or name)
+    rows = len(frame) if total is None else max(int(total), len(frame))
+    _log_customer_list(frame, key, title or name, rows)
     limit = settings.get("table_max_rows")
     shown, config = _display_frame(frame.head(limit) if len(frame) > limit else frame, columns)
-    if len(frame) > limit:
+    if rows > min(limit, len(frame)):
         # Streamlit sends a table's every row to the browser: a list of a provincial bank's
         # customers would be hundreds of megabytes. The download still holds every row.
-        st.caption(f"共 {len(frame):,} 行，此处显示前 {limit:,} 行；完整清单请下载 Excel。")
+        st.caption(f"共 {rows:,} 行，此处显示前 {min(limit, len(frame)):,} 行；完整清单请下载 Excel。")
     st.dataframe(shown, key=key, column_config=config, hide_index=True, width="stretch", height=height, placeholder="—")
     if download:
-        export_frame, label = frame, name or download_name(title)
+        label = name or download_name(title)
         heading, (month, scope) = download_heading(label, filters), download_scope()
         st.download_button(
             "下载 Excel",
-            data=lambda: xlsx_bytes(export_frame, label, heading, columns),
+            data=lambda: xlsx_bytes(full() if full is not None else frame, label, heading, columns),
             file_name="_".join(part for part in (label, month, scope) if part) + ".xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}__xlsx",
-            on_click=lambda: audit(
-                "download", file=f"{label}.xlsx", table=key, month=month, scope=scope, rows=len(export_frame)
-            ),
+            on_click=lambda: audit("download", file=f"{label}.xlsx", table=key, month=month, scope=scope, rows=rows),
             icon="⬇️",
         )
 
@@ -815,7 +877,7 @@ def download(label: str, data: Callable[[], bytes], file_name: str, key: str) ->
     )
 
 
-def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None) -> None:
+def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None, rows: int) -> None:
     """Log, once a session per list, month and scope, a customer list shown unmasked (training mode off)."""
     if st.session_state.get(_TRAINING_NOW) or frame.empty or not masking.personal_columns(frame):
         return
@@ -823,7 +885,7 @@ def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None) -> None:
     seen = st.session_state.setdefault(_SEEN_LISTS, set())
     if (key, month, scope) not in seen:
         seen.add((key, month, scope))
-        audit("view_customers", table=key, title=what, month=month, scope=scope, rows=len(frame))
+        audit("view_customers", table=key, title=what, month=month, scope=scope, rows=rows)
 
 
 def metric_change(
