@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from . import fmt, geo, settings
 
@@ -345,7 +346,10 @@ class CompactDeck(pdk.Deck):
         """The deck's JSON (computed on the first call, then kept)."""
         spec = self.__dict__.get("_compact_json")
         if spec is None:
-            spec = json.dumps(json.loads(super().to_json()), ensure_ascii=False, separators=(",", ":"))
+            # pydeck's own serialise indents, which makes json fall back to its pure-Python encoder.
+            spec = json.dumps(
+                self, default=default_serialize, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            )
             self._compact_json = spec
         return spec
 
