@@ -23,11 +23,14 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import streamlit as st
 from streamlit.elements import exception as _st_exception
 from streamlit.errors import StreamlitAPIException
@@ -730,6 +733,19 @@ def _floats(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("float64")
 
 
+def _exact_cents(values: pd.Series) -> pd.Series | None:
+    """Whole cents of exact amounts (Decimals, ints, missing) through Arrow's decimals, or None
+    when a value is not a whole number of cents (or not a number): the caller then converts
+    one value at a time. Exact either way: Arrow refuses to drop a digit.
+    """
+    try:
+        amounts = pa.array(values.tolist(), type=pa.decimal128(34, 2), from_pandas=True)
+        cents = pc.cast(pc.multiply(amounts, pa.scalar(Decimal(100), pa.decimal128(3, 0))), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        return None
+    return pd.Series(cents.to_pandas(), index=values.index, dtype="float64")
+
+
 def _wan_floats(values: pd.Series) -> pd.Series:
     """Yuan as 万元 floats, rounded half-up (away from zero) to the cent of a 万, as :func:`fmt.to_wan` does.
 
@@ -738,8 +754,10 @@ def _wan_floats(values: pd.Series) -> pd.Series:
     exact cents.
     """
     if values.dtype == object:
-        cents = values.map(lambda v: None if v is None or pd.isna(v) else int(round(fmt._dec(v) * 100)))
-        cents = pd.to_numeric(cents, errors="coerce")
+        cents = _exact_cents(values)
+        if cents is None:  # a fraction of a cent, or something not a number: one value at a time
+            cents = values.map(lambda v: None if v is None or pd.isna(v) else int(round(fmt._dec(v) * 100)))
+            cents = pd.to_numeric(cents, errors="coerce")
     else:
         cents = (pd.to_numeric(values, errors="coerce").astype("float64") * 100).round()
     present = cents.notna()
