@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from puhui import access, login, maps, ui
+from puhui import access, deposits, grids, login, maps, ui
 
 ROOT = Path(__file__).absolute().parent.parent
 
@@ -123,3 +123,39 @@ def _fresh_caches():
     ui.clear_cache()
     yield
     ui.clear_cache()
+
+
+@pytest.mark.parametrize(
+    ("rel", "columns", "name"),
+    [
+        ("pages/deposits.py", deposits.CUSTOMER_COLUMNS, "管户客户存款"),
+        ("pages/grid_map.py", grids.OUTSIDE_COLUMNS, "未归属网格的客户"),
+    ],
+)
+def test_a_long_list_shows_its_first_rows_and_downloads_every_row(apptest_env, monkeypatch, rel, columns, name):
+    import io
+
+    import openpyxl
+    import streamlit
+
+    monkeypatch.setenv("PUHUI_TABLE_MAX_ROWS", "5")
+    caught: list[tuple[str, object]] = []
+    original = streamlit.download_button
+
+    def catching(label, data=None, file_name=None, *args, **kwargs):
+        caught.append((file_name, data))
+        return original(label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", catching)
+    at = _run(rel)
+    shown = next(d.value for d in at.dataframe if list(d.value.columns)[:4] == list(columns)[:4])
+    assert len(shown) == 5
+    said = {
+        int(c.value.split("共 ")[1].split(" 行")[0].replace(",", ""))
+        for c in at.caption
+        if "此处显示前 5 行" in c.value
+    }
+    data = next(data for file_name, data in caught if name in file_name)
+    book = openpyxl.load_workbook(io.BytesIO(data() if callable(data) else data))
+    rows = book.worksheets[0].max_row - 2  # a title row, a header row, then every row
+    assert rows > 5 and rows in said  # the caption counts every row, and the download holds them
