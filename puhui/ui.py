@@ -188,7 +188,7 @@ def _cached_masked(
     return _mask(_cached_query(db, version, scope, name, sql_text, params, _con))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_resource(show_spinner=False, max_entries=128)
 def _cached_derived(
     db: str,
     version: tuple[int, int],
@@ -202,8 +202,20 @@ def _cached_derived(
 ) -> object:
     # Everything a derived result depends on is in the key: the data (file, version), who
     # looks (scope), masking, the sidebar filters, the settings (PUHUI_* variables) and the
-    # caller's own inputs (widget values). _build is not hashed.
+    # caller's own inputs (widget values). _build is not hashed. A resource cache: the result
+    # is shared, not unpickled on every hit (a Plotly figure re-validates itself when unpickled).
     return _build()
+
+
+def _private(value):
+    """``value`` with its frames copied: a page may change a frame it got; the cached one stays."""
+    if isinstance(value, pd.DataFrame):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_private(item) for item in value)
+    if isinstance(value, list):
+        return [_private(item) for item in value]
+    return value
 
 
 def _environment() -> tuple:
@@ -216,6 +228,7 @@ def clear_cache() -> None:
     _cached_query.clear()
     _cached_masked.clear()
     _cached_derived.clear()
+    _real_ingests.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -229,6 +242,12 @@ def _month_status(
 @st.cache_data(show_spinner=False, max_entries=64)
 def _branches(db: str, version: tuple[int, int], scope: tuple, _con: duckdb.DuckDBPyConnection) -> list[str]:
     return store.branches(_con)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _real_ingests(db: str, version: tuple[int, int], scope: tuple, _con: duckdb.DuckDBPyConnection) -> int:
+    # The demo banner asks on every run of every page: read once per data version.
+    return store.real_ingests(_con)
 
 
 @dataclass
@@ -314,18 +333,21 @@ class Context:
         mode, month and sub-branch, the settings, ``name`` and ``inputs`` (the widget values
         ``build`` reads besides those): pass every other value ``build`` depends on in
         ``inputs``, or it may be served a result built for other values. A result is never
-        served to another scope or masking mode.
+        served to another scope or masking mode. Frames come as copies; figures and decks are
+        shared between reruns and sessions, so never change one after it is built.
         """
-        return _cached_derived(
-            str(self.db_path),
-            self.version,
-            self.access.cache_key(),
-            self.training,
-            (self.month, self.branch),
-            _environment(),
-            name,
-            inputs,
-            build,
+        return _private(
+            _cached_derived(
+                str(self.db_path),
+                self.version,
+                self.access.cache_key(),
+                self.training,
+                (self.month, self.branch),
+                _environment(),
+                name,
+                inputs,
+                build,
+            )
         )
 
     def run_later(self, name: str, **params) -> Callable[[], pd.DataFrame]:
@@ -591,7 +613,7 @@ def _banners(ctx: Context, warnings: list[str]) -> None:
     for warning in warnings:
         st.warning(warning, icon="⚠️")
     if ctx.demo:
-        if store.real_ingests(ctx.con):
+        if _real_ingests(str(ctx.db_path), ctx.version, ctx.access.cache_key(), ctx.con):
             st.warning(
                 "数据库中演示数据与已导入的本行数据并存，合计数会把两者相加。请在“数据导入”页清空演示数据。",
                 icon="🧪",
