@@ -159,3 +159,28 @@ def test_a_long_list_shows_its_first_rows_and_downloads_every_row(apptest_env, m
     book = openpyxl.load_workbook(io.BytesIO(data() if callable(data) else data))
     rows = book.worksheets[0].max_row - 2  # a title row, a header row, then every row
     assert rows > 5 and rows in said  # the caption counts every row, and the download holds them
+
+
+def test_density_hexagons_merge_to_coarser_cells_beyond_the_cap():
+    import pandas as pd
+
+    points = pd.DataFrame({"lon": [120.0 + i * 0.01 for i in range(40)], "lat": [30.0 + i * 0.005 for i in range(40)]})
+    fine = maps.density_records(points, resolution=9)
+    capped = maps.density_records(points, resolution=9, max_hexes=5)
+    assert len(fine) > 5 >= len(capped) > 0
+    assert sum(h["count"] for h in capped) == sum(h["count"] for h in fine) == 40
+
+
+def test_compact_deck_json_is_the_same_deck_in_fewer_bytes():
+    import pydeck as pdk
+    from pydeck.bindings.json_tools import serialize
+
+    data = [{"position": [120.0 + i / 1000, 30.0], "tip_title": "客户（线下授信）"} for i in range(50)]
+    layer = pdk.Layer("ScatterplotLayer", id="points", data=data, get_position="position")
+    view = pdk.ViewState(longitude=120, latitude=30, zoom=10)
+    deck = maps.CompactDeck(layers=[layer], initial_view_state=view, map_provider=None, tooltip=maps.tooltip())
+    pydeck_json = serialize(deck)
+    spec = deck.to_json()
+    assert json.loads(spec) == json.loads(pydeck_json)
+    assert "客户（线下授信）" in spec and len(spec.encode()) < len(pydeck_json.encode()) / 2
+    assert deck.to_json() is spec  # serialised once
