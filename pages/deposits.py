@@ -92,15 +92,13 @@ if drill_branch:
     )
     if manager_id:
         who, query = names.get(manager_id) or manager_id, {"branch": drill_branch, "manager_id": manager_id}
-        book, total, figure = ctx.derive(
-            "deposit_book", lambda: deposits.book_view(ctx.run("deposit_customers", **query), who), who, *query.values()
-        )
+        full = ctx.run_later("deposit_customers", **query)  # a whole book stays out of the query cache
+        book, total, figure = ctx.derive("deposit_book", lambda: deposits.book_view(full(), who), who, *query.values())
         if not total:
             st.info("该客户经理本月没有管户客户。")
         else:
             st.plotly_chart(figure, width="stretch", key="deposit_customer_chart")
-            full, title = ctx.run_later("deposit_customers", **query), f"{who} 管户客户存款"
-            columns = deposits.CUSTOMER_COLUMNS
+            title, columns = f"{who} 管户客户存款", deposits.CUSTOMER_COLUMNS
             ui.table(book, key="deposit_customer_table", title=title, columns=columns, full=full, total=total)
 
 st.subheader(f"四类存款走势 · {fmt.md(scope)}")

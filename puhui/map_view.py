@@ -35,7 +35,8 @@ def outside_list(ctx, shapes: pd.DataFrame) -> OutsideList:
     later = ctx.run_later("grid_customers", outside=True)
 
     def build() -> tuple:
-        every = grids.outside_customers(ctx.run("grid_customers", outside=True), shapes)
+        # Not through ctx.run: the query cache would hold every outside customer besides this result.
+        every = grids.outside_customers(later(), shapes)
         far = grids.far_outside(every)
         limit = int(settings.get("table_max_rows"))
         return every.head(limit).copy(), len(every), len(far), len(every) - len(far), maps.density_records(far)
