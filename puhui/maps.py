@@ -334,6 +334,21 @@ def tooltip() -> dict:
     }
 
 
+def _density_layer(hexes: list[dict]) -> pdk.Layer:
+    """The outside customers' hexagons (:func:`density_records`) as a layer."""
+    return pdk.Layer(
+        "PolygonLayer",
+        id=DENSITY_LAYER,
+        data=hexes,
+        get_polygon="polygon",
+        get_fill_color="fill",
+        get_line_color=[180, 40, 30, 200],
+        line_width_min_pixels=1,
+        stroked=True,
+        pickable=True,
+    )
+
+
 class CompactDeck(pdk.Deck):
     """A pydeck Deck serialised once, as compact JSON with the Chinese text as UTF-8.
 
@@ -394,19 +409,7 @@ def grid_deck(
     ]
     hexes = density if density is not None else density_records(outside) if outside is not None and len(outside) else []
     if hexes:
-        layers.append(
-            pdk.Layer(
-                "PolygonLayer",
-                id=DENSITY_LAYER,
-                data=hexes,
-                get_polygon="polygon",
-                get_fill_color="fill",
-                get_line_color=[180, 40, 30, 200],
-                line_width_min_pixels=1,
-                stroked=True,
-                pickable=True,
-            )
-        )
+        layers.append(_density_layer(hexes))
     if customers is not None and len(customers) > int(settings.get("map_max_points")):
         # Too many points make the page slow to send and draw; a fixed sample keeps the picture.
         customers = customers.sample(int(settings.get("map_max_points")), random_state=0)
