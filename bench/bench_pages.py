@@ -442,6 +442,9 @@ def apptest_worker(page: str, db: str, warm_runs: int, timeout: float, profile_d
         warm.append(seconds)
         problems += more
     st.cache_data.clear()
+    ui_module = sys.modules.get("puhui.ui")
+    if ui_module is not None:  # the app's results kept above the queries (a resource cache)
+        ui_module.clear_cache()
     if timer:
         timer.phase = "cleared"
     cleared, more = run_once(at)

@@ -67,7 +67,8 @@ missed_so_far = int((status["status"] == campaign.MISSED).sum())
 cols[3].metric(
     "计划活动未举办", f"{missed_so_far} 项", help="截至数据月份，种子月度活动计划中同月未见同名（或含关键词）活动的条目"
 )
-st.plotly_chart(campaign.timeline_figure(cal, ctx.month, acts, status), width="stretch", key="campaign_timeline")
+timeline = ctx.derive("campaign_timeline", lambda: campaign.timeline_figure(cal, ctx.month, acts, status))
+st.plotly_chart(timeline, width="stretch", key="campaign_timeline")
 
 st.subheader(f"{year}年全年进度 · {fmt.md(scope)}")
 st.markdown(
@@ -141,8 +142,11 @@ ui.table(matrix, key="campaign_completion_matrix", title="各阶段完成率一�
 st.subheader(f"{phase.label} 排名")
 st.caption(f"主题指标：{'、'.join(phase.rank_measures)}（户数类为阶段内增加数）；各指标分别排名，按平均名次排序。")
 results = phase_frames(str(ctx.db_path), ctx.version, ctx.access.cache_key(), ctx.month, ctx.branch, phase, ctx.con)
-branch_ranking = campaign.ranking(results, phase.rank_measures, "branch")
-manager_ranking = campaign.ranking(results, phase.rank_measures, "manager")
+branch_ranking, manager_ranking = ctx.derive(
+    "campaign_ranking",
+    lambda: tuple(campaign.ranking(results, phase.rank_measures, level) for level in ("branch", "manager")),
+    phase.number,
+)
 if phase.start_month > int(ctx.month[5:7]):
     st.info(f"{phase.label} 尚未开始（{phase.months_text}），暂无排名。", icon="ℹ️")
 else:

@@ -65,7 +65,7 @@ def worst_list(name: str, managers, key: str, total: int, what: str, order: str,
 st.subheader("存款构成：支行 → 客户经理 → 客户")
 if not ctx.branch:
     breakdown = deposits.breakdown_frame(by_branch, "branch")
-    figure = deposits.breakdown_figure(breakdown, "各支行四类存款（万元）")
+    figure = ctx.derive("deposit_branch_chart", lambda: deposits.breakdown_figure(breakdown, "各支行四类存款（万元）"))
     st.plotly_chart(figure, width="stretch", key="deposit_branch_chart")
     ui.table(by_branch, key="deposit_branch_table", title="各支行存款构成", columns=deposits.BRANCH_COLUMNS)
     drill_branch = st.selectbox("选择支行，查看其客户经理", breakdown["label"].tolist(), key="deposit_drill_branch")
@@ -76,7 +76,8 @@ else:
 if drill_branch:
     mix = deposits.largest_first(ctx.run("deposit_mix", branch=drill_branch))
     managers = deposits.breakdown_frame(mix, "manager_name", "manager_id")
-    figure = deposits.breakdown_figure(managers, f"{drill_branch} 各客户经理四类存款（万元）", horizontal=True)
+    title = f"{drill_branch} 各客户经理四类存款（万元）"
+    figure = ctx.derive("deposit_manager_chart", lambda: deposits.breakdown_figure(managers, title, True), title)
     st.plotly_chart(figure, width="stretch", key="deposit_manager_chart")
     with st.container(key="deposit_manager_box"):
         title = f"{drill_branch} 客户经理存款构成"
@@ -90,22 +91,22 @@ if drill_branch:
         key=f"deposit_drill_manager_{drill_branch}",
     )
     if manager_id:
-        book = ctx.run("deposit_customers", branch=drill_branch, manager_id=manager_id)
-        who = names.get(manager_id) or manager_id
-        if book.empty:
+        who, query = names.get(manager_id) or manager_id, {"branch": drill_branch, "manager_id": manager_id}
+        full = ctx.run_later("deposit_customers", **query)  # a whole book stays out of the query cache
+        book, total, figure = ctx.derive("deposit_book", lambda: deposits.book_view(full(), who), who, *query.values())
+        if not total:
             st.info("该客户经理本月没有管户客户。")
         else:
-            top = deposits.breakdown_frame(book.head(15), "customer_name", "customer_id")
-            figure = deposits.breakdown_figure(top, f"{who} 存款最多的 {len(top)} 户（万元）", horizontal=True)
             st.plotly_chart(figure, width="stretch", key="deposit_customer_chart")
-            title = f"{who} 管户客户存款"
-            ui.table(book, key="deposit_customer_table", title=title, columns=deposits.CUSTOMER_COLUMNS)
+            title, columns = f"{who} 管户客户存款", deposits.CUSTOMER_COLUMNS
+            ui.table(book, key="deposit_customer_table", title=title, columns=columns, full=full, total=total)
 
 st.subheader(f"四类存款走势 · {fmt.md(scope)}")
 trend = deposits.trend_frame(ctx.run("deposit_trend", branch=ctx.branch))
 if len(trend) < 2:
     st.caption("只存储了一个月的数据，导入更多月份后可看走势。")
-st.plotly_chart(deposits.trend_figure(trend, line=line_scope), width="stretch", key="deposit_trend_chart")
+trend_chart = ctx.derive("deposit_trend_chart", lambda: deposits.trend_figure(trend, line=line_scope))
+st.plotly_chart(trend_chart, width="stretch", key="deposit_trend_chart")
 ui.table(trend, key="deposit_trend_table", title="各月四类存款", columns=deposits.trend_columns(unit))
 if note := deposits.partial_months_caption(ctx.statuses, line_scope):
     st.caption(note)
@@ -117,11 +118,12 @@ st.caption(deposits.source_rule_caption())
 check_title = f"四类存款的来源 · {scope}"
 check_columns = deposits.source_check_columns(unit)
 ui.table(deposits.source_check(segments), key="deposit_source_check", title=check_title, columns=check_columns)
-st.plotly_chart(deposits.segment_figure(mix_by_segment), width="stretch", key="deposit_segment_chart")
+segment_chart = ctx.derive("deposit_segment_chart", lambda: deposits.segment_figure(mix_by_segment))
+st.plotly_chart(segment_chart, width="stretch", key="deposit_segment_chart")
 segment_title = "按管户类型的四类存款"
 ui.table(mix_by_segment, key="deposit_segment_table", title=segment_title, columns=deposits.SEGMENT_COLUMNS)
 if not ctx.branch:
-    against = deposits.source_check_by_branch(segments)
+    against = ctx.derive("deposit_source_by_branch", lambda: deposits.source_check_by_branch(segments))
     if against.empty:
         st.success("各支行四类存款的来源均符合表6。", icon="✅")
     else:

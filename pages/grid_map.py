@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from puhui import fmt, geo, grids, maps, periods, settings, ui
+from puhui import fmt, geo, grids, map_view, maps, periods, settings, ui
 
 ctx = ui.setup("网格地图", "🗺️")
 
@@ -28,15 +28,14 @@ if cells.empty:
 # A million customers stay in the database: a fixed sample for the map, counts for the
 # headline, and the point-in-polygon check only for the customers not in a place cell.
 max_points = int(settings.get("map_max_points"))
-customers = ctx.run("grid_customers", max_points=max_points)
 totals = ctx.run("grid_customer_counts")
 attributed = ctx.run("grid_channel_totals")
 events_from = grids.recent_since(ctx.month, phase)
 
-shapes = geo.cell_shapes(cells)
-outside = grids.outside_customers(ctx.run("grid_customers", outside=True), shapes)
-gaps = grids.cell_gaps(cells, ctx.month)
-figures = grids.summary(cells, totals, outside)
+shapes = ctx.derive("grid_shapes", lambda: geo.cell_shapes(cells))
+outside = map_view.outside_list(ctx, shapes)
+gaps = ctx.derive("grid_gaps", lambda: grids.cell_gaps(cells, ctx.month))
+figures = grids.summary(cells, totals, None, counts=(outside.outside, outside.unassigned_inside))
 scope = ctx.branch or "全条线"
 
 st.subheader(f"{fmt.month_label(ctx.month)} · {fmt.md(scope)}")
@@ -63,15 +62,8 @@ def _open_clicked_cell(ids=tuple(place_ids)):
 
 map_column, side_column = st.columns([7, 3])
 with map_column:
-    deck = maps.grid_deck(
-        shapes,
-        measure=measure,
-        customers=customers if show_points else None,
-        outside=grids.far_outside(outside) if show_density else None,
-        show_names=not ctx.training,
-    )
     st.pydeck_chart(
-        deck,
+        map_view.deck(ctx, shapes, outside, measure, show_points, show_density),
         on_select=_open_clicked_cell,
         selection_mode="single-object",
         key="grid_map_deck",
@@ -188,14 +180,16 @@ with gap_tab:
     counts[-1].metric("网格外客户", fmt.count(figures["outside"]))
     ui.table(gaps, key="grid_gaps", title="网格缺口清单", columns=grids.GAP_COLUMNS)
     ui.table(
-        outside,
+        outside.head,
         key="grid_outside",
         title="未归属网格的客户（“坐标所在网格”非空者可补录网格编号）",
         columns=grids.OUTSIDE_COLUMNS,
+        full=outside.full,
+        total=outside.rows,
     )
 
 with plan_tab:
-    plan, week_labels = grids.weekly_plan(ctx.run("grid_plan"), cells, ctx.month)
+    plan, week_labels = map_view.weekly_plan(ctx, cells)
     view = st.radio("查看方式", ["按网格汇总", "按网格和客户经理展开"], horizontal=True, key="grid_plan_view")
     st.caption(
         f"本阶段：{phase.name}（{phase.start:%Y-%m-%d} 起，统计至 {phase.until(ctx.month):%Y-%m-%d}）。"
@@ -203,7 +197,7 @@ with plan_tab:
     )
     if view == "按网格汇总":
         ui.table(
-            grids.plan_display(grids.plan_by_cell(plan, week_labels), week_labels),
+            map_view.plan_cells(ctx, plan, week_labels),
             key="grid_plan_cells",
             title="网格周计划（按网格）",
             columns=grids.plan_columns(week_labels, by_cell=True),

@@ -49,7 +49,8 @@ shown = mix.only_flagged(mix.page_rows(rows), only_flags)
 if shown.empty:
     st.info("没有符合条件的客户经理。", icon="ℹ️")
 else:
-    st.plotly_chart(mix.mix_figure(shown, sort_label), width="stretch", key="mix_chart")
+    figure = ctx.derive("mix_chart", lambda: mix.mix_figure(shown, sort_label), sort_label, tuple(only_flags))
+    st.plotly_chart(figure, width="stretch", key="mix_chart")
     st.caption(
         "条形为本月实际户数，红色竖线为目标（已上传个人目标的按上传目标，否则 25/30/50、总数 100）；"
         "团队负责人、分管行长只在本人有管户时列出，未上传目标时不画目标线。"
@@ -121,7 +122,8 @@ st.subheader("管户结构变化")
 trend_columns = st.columns(2)
 with trend_columns[0]:
     line_trend = ctx.run("mix_trend", month=ctx.month)
-    st.plotly_chart(mix.trend_figure(line_trend, f"{scope}管户结构（户）"), width="stretch", key="mix_trend_line")
+    line_chart = ctx.derive("mix_trend_line", lambda: mix.trend_figure(line_trend, f"{scope}管户结构（户）"))
+    st.plotly_chart(line_chart, width="stretch", key="mix_trend_line")
 with trend_columns[1]:
     if chosen_row is None:
         st.info("在上方选择一名客户经理，可看其逐月管户结构。", icon="👆")

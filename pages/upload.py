@@ -220,7 +220,7 @@ else:
             # from the newest batch instead of keeping a stale selection.
             version = "_".join(map(str, ctx.version))
             chosen = st.selectbox("选择要撤销的导入", list(labels), format_func=labels.get, key=f"undo_id_{version}")
-            effects = store.undo_effects(ctx.con, int(chosen))
+            effects = ctx.derive("undo_effects", lambda: store.undo_effects(ctx.con, int(chosen)), chosen)
             if effects:
                 shown = ctx.mask(view.undo_effects_frame(effects))
                 ui.table(shown, key="undo_effects", title="撤销后", columns=view.UNDO_COLUMNS, download=False)

@@ -496,6 +496,19 @@ def in_scope(by_branch: pd.DataFrame, branch: str | None) -> pd.DataFrame:
     return by_branch[by_branch["branch"] == branch] if branch else by_branch
 
 
+def book_view(book: pd.DataFrame, who: str) -> tuple[pd.DataFrame, int, go.Figure | None]:
+    """A manager's ``deposit_customers`` book as the page shows it: its first rows (setting
+    ``table_max_rows``), how many customers it holds, and the chart of the 15 largest (None
+    for an empty book).
+    """
+    rows = int(settings.get("table_max_rows"))
+    if book.empty:
+        return book, 0, None
+    top = breakdown_frame(book.head(15), "customer_name", "customer_id")
+    figure = breakdown_figure(top, f"{who} 存款最多的 {len(top)} 户（万元）", horizontal=True)
+    return book.head(rows).copy(), len(book), figure
+
+
 def largest_first(mix: pd.DataFrame) -> pd.DataFrame:
     """``deposit_mix`` managers by total deposits, largest first (ties by manager id)."""
     return mix.sort_values(["dep_total", "manager_id"], ascending=[False, True])

@@ -324,9 +324,23 @@ def hex_counts(lons, lats, resolution: int | None = None) -> dict[str, int]:
     return counts
 
 
+def hex_resolution(cell: str) -> int:
+    """The H3 resolution of a hexagon id."""
+    return int(h3.get_resolution(cell))
+
+
+def coarser_counts(counts: dict[str, int]) -> dict[str, int]:
+    """Hexagon counts one H3 resolution coarser: each hexagon's count added to its parent's."""
+    merged: dict[str, int] = {}
+    for cell, n in counts.items():
+        parent = h3.cell_to_parent(cell, h3.get_resolution(cell) - 1)
+        merged[parent] = merged.get(parent, 0) + n
+    return merged
+
+
 def hex_ring(cell: str) -> list[list[float]]:
-    """An H3 hexagon's boundary as ``[lon, lat]`` pairs rounded to six places (about 0.1 m)."""
-    return [[round(lng, 6), round(lat, 6)] for lat, lng in h3.cell_to_boundary(cell)]
+    """An H3 hexagon's boundary as ``[lon, lat]`` pairs rounded to five places (about 1 m)."""
+    return [[round(lng, 5), round(lat, 5)] for lat, lng in h3.cell_to_boundary(cell)]
 
 
 def mercator_y(lat: float) -> float:

@@ -368,11 +368,15 @@ def deposit_kinds(cell: pd.Series) -> pd.DataFrame:
     return frame
 
 
-def summary(cells: pd.DataFrame, customers: pd.DataFrame, outside: pd.DataFrame) -> dict:
+def summary(
+    cells: pd.DataFrame, customers: pd.DataFrame, outside: pd.DataFrame | None, counts: tuple[int, int] | None = None
+) -> dict:
     """Headline figures for the page: cells, owned cells, customers in cells, penetration, outside.
 
     ``customers`` is the ``grid_customers`` query, or the one-row ``grid_customer_counts``
     query (columns customers and in_cells: the page's choice, counted in the database).
+    ``outside`` is :func:`outside_customers`; or pass ``counts`` instead, (customers whose
+    point lies in no cell, customers whose point lies in a cell), already counted.
     """
     if len(customers) == 1 and {"customers", "in_cells"} <= set(customers.columns):
         totals = customers.iloc[0]
@@ -390,8 +394,8 @@ def summary(cells: pd.DataFrame, customers: pd.DataFrame, outside: pd.DataFrame)
         "in_cells": in_cells,
         "customers": total,
         "penetration": (float(with_merchants["customers"].sum()) / merchants) if merchants else None,
-        "outside": int(outside["located_grid"].isna().sum()) if len(outside) else 0,
-        "unassigned_inside": int(outside["located_grid"].notna().sum()) if len(outside) else 0,
+        "outside": counts[0] if counts else int(outside["located_grid"].isna().sum()) if len(outside) else 0,
+        "unassigned_inside": counts[1] if counts else int(outside["located_grid"].notna().sum()) if len(outside) else 0,
     }
 
 

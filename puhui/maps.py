@@ -18,11 +18,13 @@ newlines, shown with ``white-space: pre-line``), because a deck has a single too
 from __future__ import annotations
 
 import html
+import json
 import math
 from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from . import fmt, geo, settings
 
@@ -254,9 +256,20 @@ def customer_records(customers: pd.DataFrame, show_names: bool) -> list[dict]:
     return records
 
 
-def density_records(outside: pd.DataFrame, resolution: int | None = None) -> list[dict]:
-    """H3 hexagons counting the customers outside every cell (those with coordinates)."""
+# At most this many density hexagons go to the browser: beyond it the hexagons are merged
+# into their parents (a coarser H3 resolution), so the layer stays a few hundred KB at any book.
+MAX_HEXES = 600
+
+
+def density_records(outside: pd.DataFrame, resolution: int | None = None, max_hexes: int = MAX_HEXES) -> list[dict]:
+    """H3 hexagons counting the customers outside every cell (those with coordinates).
+
+    When the hexagons at ``resolution`` would be more than ``max_hexes``, they are counted
+    at a coarser resolution instead (each a parent of seven), until they are few enough.
+    """
     counts = geo.hex_counts(outside["lon"], outside["lat"], resolution)
+    while len(counts) > max_hexes and geo.hex_resolution(next(iter(counts))) > 0:
+        counts = geo.coarser_counts(counts)
     if not counts:
         return []
     top = max(counts.values())
@@ -321,6 +334,41 @@ def tooltip() -> dict:
     }
 
 
+def _density_layer(hexes: list[dict]) -> pdk.Layer:
+    """The outside customers' hexagons (:func:`density_records`) as a layer."""
+    return pdk.Layer(
+        "PolygonLayer",
+        id=DENSITY_LAYER,
+        data=hexes,
+        get_polygon="polygon",
+        get_fill_color="fill",
+        get_line_color=[180, 40, 30, 200],
+        line_width_min_pixels=1,
+        stroked=True,
+        pickable=True,
+    )
+
+
+class CompactDeck(pdk.Deck):
+    """A pydeck Deck serialised once, as compact JSON with the Chinese text as UTF-8.
+
+    pydeck writes its JSON indented and with every Chinese character as a ``\\u`` escape,
+    and Streamlit asks for it on every rerun: a deck kept in a cache is serialised once and
+    sends about a third of the bytes. Build it completely before the first ``to_json``.
+    """
+
+    def to_json(self) -> str:
+        """The deck's JSON (computed on the first call, then kept)."""
+        spec = self.__dict__.get("_compact_json")
+        if spec is None:
+            # pydeck's own serialise indents, which makes json fall back to its pure-Python encoder.
+            spec = json.dumps(
+                self, default=default_serialize, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            )
+            self._compact_json = spec
+        return spec
+
+
 def grid_deck(
     shapes: pd.DataFrame,
     measure: str = "customers",
@@ -329,6 +377,7 @@ def grid_deck(
     show_names: bool = False,
     basemap_style: str | None = None,
     view: pdk.ViewState | None = None,
+    density: list[dict] | None = None,
 ) -> pdk.Deck:
     """The grid map: cells coloured by ``measure``, optional customer points and outside density.
 
@@ -336,7 +385,9 @@ def grid_deck(
     from the ``grid_customers`` query (drawn when given); ``outside`` the customers outside
     every cell (drawn as H3 density when given). ``show_names`` puts customer names in the
     point tooltips — pass ``not ctx.training``. ``basemap_style`` (default: the setting)
-    is an intranet style URL; empty means no basemap and no request for one.
+    is an intranet style URL; empty means no basemap and no request for one. ``density``:
+    the outside customers' hexagons already counted (:func:`density_records`), in place of
+    ``outside``.
     """
     style = settings.get("basemap_style") if basemap_style is None else basemap_style
     cells = cell_records(shapes, measure)
@@ -356,21 +407,9 @@ def grid_deck(
             highlight_color=[255, 200, 0, 120],
         )
     ]
-    hexes = density_records(outside) if outside is not None and len(outside) else []
+    hexes = density if density is not None else density_records(outside) if outside is not None and len(outside) else []
     if hexes:
-        layers.append(
-            pdk.Layer(
-                "PolygonLayer",
-                id=DENSITY_LAYER,
-                data=hexes,
-                get_polygon="polygon",
-                get_fill_color="fill",
-                get_line_color=[180, 40, 30, 200],
-                line_width_min_pixels=1,
-                stroked=True,
-                pickable=True,
-            )
-        )
+        layers.append(_density_layer(hexes))
     if customers is not None and len(customers) > int(settings.get("map_max_points")):
         # Too many points make the page slow to send and draw; a fixed sample keeps the picture.
         customers = customers.sample(int(settings.get("map_max_points")), random_state=0)
@@ -415,12 +454,12 @@ def grid_deck(
         ys = [p[1] for r in cells for ring in r["polygon"] for p in ring] + [p["position"][1] for p in points]
         view = fit_view(xs, ys)
     if style:
-        return pdk.Deck(
+        return CompactDeck(
             layers=layers, initial_view_state=view, map_provider="carto", map_style=style, tooltip=tooltip()
         )
     # No map_style here: pydeck then writes its "__MAP_STYLE__" placeholder, which Streamlit
     # drops. An explicit map_style=None makes Streamlit fall back to a public Carto style.
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip())
+    return CompactDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip())
 
 
 def selected_grid(selection) -> str | None:

@@ -111,7 +111,11 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("training_mode", False, "培训演示模式：脱敏显示个人信息（PUHUI_TRAINING_MODE=1 强制开启）"),
         Setting("up_is_red", True, "增加显示为红色、减少为绿色（中国财务报表惯例）"),
-        Setting("table_max_rows", 5000, "页面表格最多显示的行数（下载的 Excel 含全部行）"),
+        Setting(
+            "table_max_rows",
+            1000,
+            "页面表格最多显示的行数（下载的 Excel 含全部行；每多一行，每次交互都要多传给浏览器）",
+        ),
         Setting("mask_keep_id", "1,2", "脱敏：证件号码（身份证、统一社会信用代码）保留前几位、后几位"),
         Setting("mask_keep_phone", "3,4", "脱敏：电话号码保留前几位、后几位"),
         Setting("mask_keep_account", "6,4", "脱敏：账号、卡号保留前几位、后几位"),

@@ -635,19 +635,27 @@ class UndoEffect:
 
 def undo_effects(con: duckdb.DuckDBPyConnection, batch_id: int) -> list[UndoEffect]:
     """Per slot, what undoing ``batch_id`` would leave (read only; shown before the user confirms)."""
+    layers = _layers_with_above(con, batch_id)
+    now: dict[tuple[str, str, str], int] = {}
+    back: dict[tuple[str, str, str], int] = {}
+    # One count per table, not per slot: a batch of a year's months for every sub-branch
+    # holds hundreds of slots, each a scan of a provincial book.
+    for table_name in dict.fromkeys(layer[0] for layer in layers):
+        slots = [(p, b) for t, p, b, _ in layers if t == table_name]
+        now |= {(table_name, *slot): n for slot, n in slot_counts(con, table_name, slots).items()}
+        pe, be = slot_exprs(contract.TABLES[table_name])
+        back |= {
+            (table_name, p, b): n
+            for p, b, n in con.execute(
+                f"select {pe}, {be}, count(*) from {table_name}_replaced where replaced_by = $b group by all",
+                {"b": batch_id},
+            ).fetchall()
+        }
     effects = []
-    for table_name, period, branch, above in _layers_with_above(con, batch_id):
-        table = contract.TABLES[table_name]
-        now = slot_counts(con, table_name, [(period, branch)]).get((period, branch), 0)
-        if above is None:
-            pe, be = slot_exprs(table)
-            after = con.execute(
-                f"select count(*) from {table_name}_replaced where replaced_by = $b and {pe} = $p and {be} = $br",
-                {"b": batch_id, "p": period, "br": branch},
-            ).fetchall()[0][0]
-        else:
-            after = now
-        effects.append(UndoEffect(table_name, period, branch, now, after, above))
+    for table_name, period, branch, above in layers:
+        rows_now = now.get((table_name, period, branch), 0)
+        after = back.get((table_name, period, branch), 0) if above is None else rows_now
+        effects.append(UndoEffect(table_name, period, branch, rows_now, after, above))
     return effects
 
 

@@ -23,11 +23,14 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import streamlit as st
 from streamlit.elements import exception as _st_exception
 from streamlit.errors import StreamlitAPIException
@@ -187,10 +190,47 @@ def _cached_masked(
     return _mask(_cached_query(db, version, scope, name, sql_text, params, _con))
 
 
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _cached_derived(
+    db: str,
+    version: tuple[int, int],
+    scope: tuple,
+    training: bool,
+    filters: tuple,
+    environment: tuple,
+    name: str,
+    inputs: tuple,
+    _build: Callable[[], object],
+) -> object:
+    # Everything a derived result depends on is in the key: the data (file, version), who
+    # looks (scope), masking, the sidebar filters, the settings (PUHUI_* variables) and the
+    # caller's own inputs (widget values). _build is not hashed. A resource cache: the result
+    # is shared, not unpickled on every hit (a Plotly figure re-validates itself when unpickled).
+    return _build()
+
+
+def _private(value):
+    """``value`` with its frames copied: a page may change a frame it got; the cached one stays."""
+    if isinstance(value, pd.DataFrame):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_private(item) for item in value)
+    if isinstance(value, list):
+        return [_private(item) for item in value]
+    return value
+
+
+def _environment() -> tuple:
+    """The settings as the environment overrides them (a derived result depends on them)."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PUHUI_")))
+
+
 def clear_cache() -> None:
     """Forget every cached query result (after storing or undoing an ingest)."""
     _cached_query.clear()
     _cached_masked.clear()
+    _cached_derived.clear()
+    _real_ingests.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -204,6 +244,12 @@ def _month_status(
 @st.cache_data(show_spinner=False, max_entries=64)
 def _branches(db: str, version: tuple[int, int], scope: tuple, _con: duckdb.DuckDBPyConnection) -> list[str]:
     return store.branches(_con)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _real_ingests(db: str, version: tuple[int, int], scope: tuple, _con: duckdb.DuckDBPyConnection) -> int:
+    # The demo banner asks on every run of every page: read once per data version.
+    return store.real_ingests(_con)
 
 
 @dataclass
@@ -281,6 +327,42 @@ class Context:
         return cached(
             str(self.db_path), self.version, self.access.cache_key(), name, queries.get(name).sql, key, self.con
         )
+
+    def derive(self, name: str, build: Callable[[], object], *inputs):
+        """``build()`` (a frame, figure or deck made from this page's queries), cached across reruns.
+
+        The result is kept per database file, data version, the viewer's scope, training
+        mode, month and sub-branch, the settings, ``name`` and ``inputs`` (the widget values
+        ``build`` reads besides those): pass every other value ``build`` depends on in
+        ``inputs``, or it may be served a result built for other values. A result is never
+        served to another scope or masking mode. Frames come as copies; figures and decks are
+        shared between reruns and sessions, so never change one after it is built.
+        """
+        return _private(
+            _cached_derived(
+                str(self.db_path),
+                self.version,
+                self.access.cache_key(),
+                self.training,
+                (self.month, self.branch),
+                _environment(),
+                name,
+                inputs,
+                build,
+            )
+        )
+
+    def run_later(self, name: str, **params) -> Callable[[], pd.DataFrame]:
+        """A callable that runs query ``name`` as :meth:`run` would (same parameters, scope and
+        masking), on a fresh cursor, uncached: for a download's full list, built only on click.
+        """
+        values, training = self.params(name, **params), self.training
+
+        def run() -> pd.DataFrame:
+            frame = queries.run(self.fresh_cursor(), name, values)
+            return _mask(frame) if training else frame
+
+        return run
 
     def fresh_cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor with this page's scope, for work done after the run (a download built on click)."""
@@ -533,7 +615,7 @@ def _banners(ctx: Context, warnings: list[str]) -> None:
     for warning in warnings:
         st.warning(warning, icon="⚠️")
     if ctx.demo:
-        if store.real_ingests(ctx.con):
+        if _real_ingests(str(ctx.db_path), ctx.version, ctx.access.cache_key(), ctx.con):
             st.warning(
                 "数据库中演示数据与已导入的本行数据并存，合计数会把两者相加。请在“数据导入”页清空演示数据。",
                 icon="🧪",
@@ -675,6 +757,19 @@ def _floats(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("float64")
 
 
+def _exact_cents(values: pd.Series) -> pd.Series | None:
+    """Whole cents of exact amounts (Decimals, ints, missing) through Arrow's decimals, or None
+    when a value is not a whole number of cents (or not a number): the caller then converts
+    one value at a time. Exact either way: Arrow refuses to drop a digit.
+    """
+    try:
+        amounts = pa.array(values.tolist(), type=pa.decimal128(34, 2), from_pandas=True)
+        cents = pc.cast(pc.multiply(amounts, pa.scalar(Decimal(100), pa.decimal128(3, 0))), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        return None
+    return pd.Series(cents.to_pandas(), index=values.index, dtype="float64")
+
+
 def _wan_floats(values: pd.Series) -> pd.Series:
     """Yuan as 万元 floats, rounded half-up (away from zero) to the cent of a 万, as :func:`fmt.to_wan` does.
 
@@ -683,8 +778,10 @@ def _wan_floats(values: pd.Series) -> pd.Series:
     exact cents.
     """
     if values.dtype == object:
-        cents = values.map(lambda v: None if v is None or pd.isna(v) else int(round(fmt._dec(v) * 100)))
-        cents = pd.to_numeric(cents, errors="coerce")
+        cents = _exact_cents(values)
+        if cents is None:  # a fraction of a cent, or something not a number: one value at a time
+            cents = values.map(lambda v: None if v is None or pd.isna(v) else int(round(fmt._dec(v) * 100)))
+            cents = pd.to_numeric(cents, errors="coerce")
     else:
         cents = (pd.to_numeric(values, errors="coerce").astype("float64") * 100).round()
     present = cents.notna()
@@ -762,6 +859,8 @@ def table(
     download: bool = True,
     name: str | None = None,
     filters: dict | None = None,
+    full: Callable[[], pd.DataFrame] | None = None,
+    total: int | None = None,
 ) -> None:
     """A table with Chinese headers and formatted amounts, plus an xlsx download button.
 
@@ -774,32 +873,35 @@ def table(
     The download is named after ``name`` (else the title without its bracketed explanation),
     the month and the scope (``客户经理存款构成_2026-10_城关支行.xlsx``); its title row also
     lists ``filters`` (``{"客户经理": "M001"}``). A table with a download needs a title or a name.
+
+    A long list may come as its first rows (``frame``) with ``total``, the count of every
+    row, and ``full``, which builds every row when the download is clicked (:meth:`Context.run_later`):
+    the page then neither holds nor sends what is not on screen.
     """
     columns = columns or {}
     if download and not (name or title):
         raise ValueError(f"表格 {key} 可下载，须有中文标题或下载名称")
     if title:
         st.markdown(f"**{fmt.md(title)}**")
-    _log_customer_list(frame, key, title or name)
+    rows = len(frame) if total is None else max(int(total), len(frame))
+    _log_customer_list(frame, key, title or name, rows)
     limit = settings.get("table_max_rows")
     shown, config = _display_frame(frame.head(limit) if len(frame) > limit else frame, columns)
-    if len(frame) > limit:
+    if rows > min(limit, len(frame)):
         # Streamlit sends a table's every row to the browser: a list of a provincial bank's
         # customers would be hundreds of megabytes. The download still holds every row.
-        st.caption(f"共 {len(frame):,} 行，此处显示前 {limit:,} 行；完整清单请下载 Excel。")
+        st.caption(f"共 {rows:,} 行，此处显示前 {min(limit, len(frame)):,} 行；完整清单请下载 Excel。")
     st.dataframe(shown, key=key, column_config=config, hide_index=True, width="stretch", height=height, placeholder="—")
     if download:
-        export_frame, label = frame, name or download_name(title)
+        label = name or download_name(title)
         heading, (month, scope) = download_heading(label, filters), download_scope()
         st.download_button(
             "下载 Excel",
-            data=lambda: xlsx_bytes(export_frame, label, heading, columns),
+            data=lambda: xlsx_bytes(full() if full is not None else frame, label, heading, columns),
             file_name="_".join(part for part in (label, month, scope) if part) + ".xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}__xlsx",
-            on_click=lambda: audit(
-                "download", file=f"{label}.xlsx", table=key, month=month, scope=scope, rows=len(export_frame)
-            ),
+            on_click=lambda: audit("download", file=f"{label}.xlsx", table=key, month=month, scope=scope, rows=rows),
             icon="⬇️",
         )
 
@@ -817,7 +919,7 @@ def download(label: str, data: Callable[[], bytes], file_name: str, key: str) ->
     )
 
 
-def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None) -> None:
+def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None, rows: int) -> None:
     """Log, once a session per list, month and scope, a customer list shown unmasked (training mode off)."""
     if st.session_state.get(_TRAINING_NOW) or frame.empty or not masking.personal_columns(frame):
         return
@@ -825,7 +927,7 @@ def _log_customer_list(frame: pd.DataFrame, key: str, what: str | None) -> None:
     seen = st.session_state.setdefault(_SEEN_LISTS, set())
     if (key, month, scope) not in seen:
         seen.add((key, month, scope))
-        audit("view_customers", table=key, title=what, month=month, scope=scope, rows=len(frame))
+        audit("view_customers", table=key, title=what, month=month, scope=scope, rows=rows)
 
 
 def metric_change(

@@ -11,7 +11,7 @@ from conftest import ROOT, copy_db, customers_xlsx, next_month
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
-from puhui import store, ui
+from puhui import fmt, store, ui
 
 UPLOAD = "pages/upload.py"
 
@@ -399,3 +399,19 @@ def test_table_shows_at_most_the_setting_and_says_so(monkeypatch):
     assert not at.exception
     assert len(at.dataframe[0].value) == 5
     assert any("共 12 行，此处显示前 5 行" in c for c in texts(at.caption))
+
+
+def test_display_amounts_match_to_wan_half_up_on_every_path():
+    # The display converts a column at once (Arrow decimals for exact amounts, numpy for floats,
+    # one value at a time for fractions of a cent); each shows what fmt.to_wan rounds, half-up.
+    import random
+
+    rng = random.Random(13)
+    exact = [Decimal(rng.randint(-(10**12), 10**12)) / 100 for _ in range(3000)]
+    exact += [Decimal("12350.00"), Decimal("-12350.00"), Decimal("12349.99"), Decimal("50.00"), Decimal("-50.00"), 7]
+    fractions = [*exact[:200], Decimal("1234.565"), Decimal("-0.005")]
+    for values in (exact, fractions, [float(v) for v in exact[:500]]):
+        column = pd.Series([*values, None], dtype=object if not isinstance(values[0], float) else "float64")
+        shown = ui._wan_floats(column).tolist()
+        expected = [float(fmt.to_wan(v)) for v in values]
+        assert shown[:-1] == expected and pd.isna(shown[-1])
