@@ -85,9 +85,11 @@ if choice:
     )
 
 st.subheader("得分走势")
-months = evaluation.trend_months(ctx.months, ctx.month)
-by_month = {m: ctx.run("manager_evaluation", month=m) for m in months}
-trend = evaluation.trend_frame(by_month, None if chosen is None else chosen["manager_id"])
-st.plotly_chart(evaluation.trend_figure(trend, choice), width="stretch", key="evaluation_trend")
 if chosen is None:
-    st.caption("在上方选择一名客户经理，可在走势图中看到其逐月得分与排名。")
+    # Each month of the trend is a whole evaluation of the scope: computed only when someone asks for it.
+    st.caption("在上方选择一名客户经理，可看其近 6 个月的得分与排名，以及所选范围的平均分和中位数。")
+else:
+    months = evaluation.trend_months(ctx.months, ctx.month)
+    by_month = {m: ctx.run("manager_evaluation", month=m) for m in months}
+    trend = evaluation.trend_frame(by_month, chosen["manager_id"])
+    st.plotly_chart(evaluation.trend_figure(trend, choice), width="stretch", key="evaluation_trend")

@@ -252,9 +252,11 @@ def test_page_on_the_demo_bank(apptest_env, training):
     assert metrics["参评客户经理"].endswith("人") and int(metrics["参评客户经理"].split()[0]) > 0
     ranking = at.dataframe[0].value
     assert list(ranking["rank"])[0] == 1 and ranking["score"].is_monotonic_decreasing
+    assert len(at.get("plotly_chart")) == 1  # the trend waits for a chosen manager (a month = a whole evaluation)
     picker = at.selectbox(key="evaluation_manager")
     at = picker.select(picker.options[0]).run()
     assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
     breakdown = at.dataframe[1].value
     assert set(breakdown["indicator"]) == {i.label for i in evaluation.INDICATORS}
     assert any("主要失分" in m.value for m in at.markdown)
