@@ -12,16 +12,17 @@
 --   overloaded): the rules are in the model manager_mix, shared with the manager evaluation.
 -- Registry (puhui/queries.py): $default_offline, $default_online, $default_non_credit, $default_total, $default_loans, $default_deposits, $overloaded_accounts, $bottom_group_share come from the settings unless given.
 select *
-from manager_mix(
-    $month,
-    $branch,
-    $default_offline,
-    $default_online,
-    $default_non_credit,
-    $default_total,
-    $default_loans,
-    $default_deposits,
-    $overloaded_accounts,
-    $bottom_group_share
-)
+from
+    manager_mix(
+        $month,
+        $branch,
+        $default_offline,
+        $default_online,
+        $default_non_credit,
+        $default_total,
+        $default_loans,
+        $default_deposits,
+        $overloaded_accounts,
+        $bottom_group_share
+    )
 order by branch asc, manager_id asc
