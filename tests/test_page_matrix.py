@@ -1,6 +1,6 @@
 """Every page on real-looking data: the messy uploaded book and the demo bank, for the whole line and
-each sub-branch, in every stored month, with training mode off and on — never an exception, never a
-raw missing value, the filters as asked.
+each sub-branch, in every stored month of the messy book (the demo: its newest, a middle and its earliest
+month), with training mode off and on — never an exception, never a raw missing value, the filters as asked.
 
 The messy book (``tests/messy_book.py``) is written as files and stored through the real ingest:
 cells without activity, visits or customers, a sub-branch without grids, a month without its

@@ -8,6 +8,7 @@ beacon and an embedding frame but nothing the app needs.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import http.server
 import threading
 import time
@@ -54,7 +55,9 @@ def _call(path: str, client: str | None = "10.1.2.3") -> tuple[int, dict[str, li
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: Playwright's sync API keeps an event loop running in the test thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     headers: dict[str, list[str]] = {}
     for key, value in sent[0]["headers"]:
         headers.setdefault(key.decode().lower(), []).append(value.decode())
