@@ -54,16 +54,10 @@ ui.download(
 )
 
 st.subheader("集训营")
-bottom = ranking[ranking["eval_bottom_group"].fillna(False).astype(bool)]
-mix_bottom = ranking[ranking["mix_bottom_group"].fillna(False).astype(bool)]
-camp_columns = st.columns(2)
-with camp_columns[0]:
-    st.markdown(f"**按考核得分（{len(bottom)} 人）**")
-    st.write("、".join(f"{fmt.md(n)}（{s:.1f} 分）" for n, s in zip(bottom["manager_name"], bottom["score"])) or "无")
-with camp_columns[1]:
-    st.markdown(f"**按管户总数（管户结构页，{len(mix_bottom)} 人）**")
-    st.write("、".join(fmt.md(n) for n in mix_bottom["manager_name"]) or "无")
-st.caption("两种排名用同一规则：从低到高排在后 25%（人数 × 比例向下取整）之内的进入，并列一同进入；不足 4 人时不分组。")
+for column, (heading, names) in zip(st.columns(2), evaluation.camps(ranking)):
+    column.markdown(f"**{heading}**")
+    column.write(names)
+st.caption(evaluation.camp_rule())
 
 st.subheader("为什么是这个分数")
 options = evaluation.manager_options(rows)
@@ -71,7 +65,7 @@ choice = st.selectbox("选择客户经理", list(options), index=None, key="eval
 chosen = None
 if choice:
     manager_id, manager_branch = options[choice]
-    chosen = rows[(rows["manager_id"] == manager_id) & (rows["branch"] == manager_branch)].iloc[0]
+    chosen = evaluation.manager_row(rows, manager_id, manager_branch)
     st.markdown(
         f"**{fmt.md(choice)}**：{float(chosen['score']):.1f} 分，支行内第 {int(chosen['branch_rank'])} 名。"
         f"主要失分：{fmt.md(evaluation.why(chosen))}。"

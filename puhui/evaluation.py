@@ -360,6 +360,33 @@ def trend_figure(trend: pd.DataFrame, name: str | None = None) -> go.Figure:
     return figure
 
 
+def camps(ranking: pd.DataFrame) -> list[tuple[str, str]]:
+    """The 集训营 two ways, as (heading, names as Markdown): by score (with it) and by accounts (管户结构's flag)."""
+    by_score = ranking[ranking["eval_bottom_group"].fillna(False).astype(bool)]
+    by_accounts = ranking[ranking["mix_bottom_group"].fillna(False).astype(bool)]
+    score_names = "、".join(
+        f"{fmt.md(n)}（{float(v):.1f} 分）" for n, v in zip(by_score["manager_name"], by_score["score"])
+    )
+    return [
+        (f"按考核得分（{len(by_score)} 人）", score_names or "无"),
+        (
+            f"按管户总数（管户结构页，{len(by_accounts)} 人）",
+            "、".join(fmt.md(n) for n in by_accounts["manager_name"]) or "无",
+        ),
+    ]
+
+
+def camp_rule() -> str:
+    """The 集训营 rule both rankings share, with the setting's share."""
+    share = float(settings.get("bottom_group_share"))
+    return f"两种排名用同一规则：从低到高排在后 {share:.0%}（人数 × 比例向下取整）之内的进入，并列一同进入；不足 4 人时不分组。"
+
+
+def manager_row(rows: pd.DataFrame, manager_id: str, branch: str) -> pd.Series:
+    """One manager's evaluation row (a manager is scored per sub-branch)."""
+    return rows[(rows["manager_id"] == manager_id) & (rows["branch"] == branch)].iloc[0]
+
+
 def manager_options(rows: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """Picker label ``第 1 名 · 张三（城关支行）`` → (manager_id, branch), in rank order."""
     ordered = rows.sort_values(["rank", "branch", "manager_id"], kind="stable")

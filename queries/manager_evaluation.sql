@@ -287,7 +287,7 @@ attainment as (
     ) as u (indicator, attained)
 ),
 
-points as (
+weighted as (
     select
         a.manager_id,
         a.indicator,
@@ -298,49 +298,46 @@ points as (
     inner join weights as w on a.manager_id = w.manager_id and a.indicator = w.indicator
 ),
 
+points as (
+    -- Each indicator's points and the most it could give, rescaled to 100 over the applicable weights.
+    select
+        manager_id,
+        indicator,
+        100 * weight * attained / nullif(applicable, 0) as points,
+        case when attained is not null then 100 * weight / nullif(applicable, 0) end as maximum
+    from weighted
+),
+
 wide as (
     select
         manager_id,
-        sum(100 * weight * attained / nullif(applicable, 0)) as score,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '管户数') as p_accounts,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '管户结构') as p_mix,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '贷款增长') as p_loans,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '存款增长') as p_deposits,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '活动成效') as p_results,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '三小一卡') as p_products,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '逾期率') as p_overdue,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '电话走访') as p_phone,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '上门走访') as p_onsite,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '异动上门') as p_alerts,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '活动举办') as p_activities,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '网格深耕') as p_grids,
-        max(100 * weight * attained / nullif(applicable, 0)) filter (where indicator = '名单跟进') as p_lists,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '管户数' and attained is not null)
-            as max_accounts,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '管户结构' and attained is not null)
-            as max_mix,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '贷款增长' and attained is not null)
-            as max_loans,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '存款增长' and attained is not null)
-            as max_deposits,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '活动成效' and attained is not null)
-            as max_results,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '三小一卡' and attained is not null)
-            as max_products,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '逾期率' and attained is not null)
-            as max_overdue,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '电话走访' and attained is not null)
-            as max_phone,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '上门走访' and attained is not null)
-            as max_onsite,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '异动上门' and attained is not null)
-            as max_alerts,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '活动举办' and attained is not null)
-            as max_activities,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '网格深耕' and attained is not null)
-            as max_grids,
-        max(100 * weight / nullif(applicable, 0)) filter (where indicator = '名单跟进' and attained is not null)
-            as max_lists
+        sum(points) as score,
+        max(points) filter (where indicator = '管户数') as p_accounts,
+        max(points) filter (where indicator = '管户结构') as p_mix,
+        max(points) filter (where indicator = '贷款增长') as p_loans,
+        max(points) filter (where indicator = '存款增长') as p_deposits,
+        max(points) filter (where indicator = '活动成效') as p_results,
+        max(points) filter (where indicator = '三小一卡') as p_products,
+        max(points) filter (where indicator = '逾期率') as p_overdue,
+        max(points) filter (where indicator = '电话走访') as p_phone,
+        max(points) filter (where indicator = '上门走访') as p_onsite,
+        max(points) filter (where indicator = '异动上门') as p_alerts,
+        max(points) filter (where indicator = '活动举办') as p_activities,
+        max(points) filter (where indicator = '网格深耕') as p_grids,
+        max(points) filter (where indicator = '名单跟进') as p_lists,
+        max(maximum) filter (where indicator = '管户数') as max_accounts,
+        max(maximum) filter (where indicator = '管户结构') as max_mix,
+        max(maximum) filter (where indicator = '贷款增长') as max_loans,
+        max(maximum) filter (where indicator = '存款增长') as max_deposits,
+        max(maximum) filter (where indicator = '活动成效') as max_results,
+        max(maximum) filter (where indicator = '三小一卡') as max_products,
+        max(maximum) filter (where indicator = '逾期率') as max_overdue,
+        max(maximum) filter (where indicator = '电话走访') as max_phone,
+        max(maximum) filter (where indicator = '上门走访') as max_onsite,
+        max(maximum) filter (where indicator = '异动上门') as max_alerts,
+        max(maximum) filter (where indicator = '活动举办') as max_activities,
+        max(maximum) filter (where indicator = '网格深耕') as max_grids,
+        max(maximum) filter (where indicator = '名单跟进') as max_lists
     from points
     group by manager_id
 ),
